@@ -1,0 +1,40 @@
+"""Time is an input: services ask a Clock, never datetime.now().
+
+All instants are timezone-aware UTC. China has one time zone without daylight saving, so calendar days
+for working-day deadlines are taken in UTC+8 (`CHINA_TZ`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Protocol
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved; for tests and simulations."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._at += delta
+        return self._at

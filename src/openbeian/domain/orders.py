@@ -1,0 +1,201 @@
+"""The filing order aggregate (备案订单): its content, its stage, its history, its SMS challenge.
+
+Every stage change goes through `FilingOrder.move`, which checks the transition table and the actor's
+role and appends to the history; an illegal move raises IllegalTransition and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from openbeian.clock import CHINA_TZ
+from openbeian.domain.access import AccessRecord
+from openbeian.domain.calendar import WorkingCalendar
+from openbeian.domain.events import StageChanged
+from openbeian.domain.sites import Site
+from openbeian.domain.subjects import Subject
+from openbeian.domain.workflow import (
+    FIRST_REVIEW_WORKING_DAYS,
+    SMS_MAX_WRONG_TRIES,
+    SMS_VALID_HOURS,
+    VERIFICATION_WORKING_DAYS,
+    Role,
+    Stage,
+    Trigger,
+    transition_for,
+)
+from openbeian.errors import IllegalTransition, PermissionDenied, Text, ValidationError
+
+
+class OrderKind(StrEnum):
+    FIRST_FILING = "first_filing"  # 首次备案
+
+    @property
+    def label(self) -> Text:
+        return Text("First filing", "首次备案")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: an account with its role and tenant (provider or province), or the system."""
+
+    account_id: int | None
+    role: Role
+    name: str = ""
+    provider_id: int | None = None
+    province_code: str | None = None
+
+
+SYSTEM = Actor(None, Role.SYSTEM, "system")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    actor_id: int | None
+    actor_role: Role
+    trigger: Trigger
+    source: Stage
+    target: Stage
+    note: str
+
+
+@dataclass(slots=True)
+class SmsChallenge:
+    phone: str
+    code_digest: str
+    sent_at: datetime
+    expires_at: datetime
+    wrong_tries: int = 0
+
+
+class SmsOutcome(StrEnum):
+    PASSED = "passed"
+    WRONG = "wrong"  # wrong code, tries left
+    FAILED = "failed"  # 6th wrong code or expired: the order went back to the provider
+
+
+def sms_digest(order_id: int, code: str) -> str:
+    return hashlib.sha256(f"{order_id}:{code}".encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class IssuedNumbers:
+    subject_number: str
+    site_numbers: tuple[str, ...]  # in the order of `sites`
+
+
+@dataclass(slots=True)
+class FilingOrder:
+    id: int | None
+    kind: OrderKind
+    stage: Stage
+    applicant_id: int
+    province_code: str
+    subject: Subject
+    sites: tuple[Site, ...]
+    access: AccessRecord
+    service_number: str
+    created_at: datetime
+    updated_at: datetime
+    deadline: datetime | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    sms: SmsChallenge | None = None
+    issued: IssuedNumbers | None = None
+    review_days: int = 20  # the regulator's working days for this province
+    version: int = 0  # as loaded; the store bumps it on save (optimistic locking)
+
+    @property
+    def provider_id(self) -> int:
+        return self.access.provider_id
+
+    def move(
+        self, trigger: Trigger, actor: Actor, at: datetime, calendar: WorkingCalendar, note: str = ""
+    ) -> StageChanged:
+        transition = transition_for(self.stage, trigger)
+        if transition is None:
+            raise IllegalTransition(
+                Text(
+                    f"cannot {trigger.value.replace('_', ' ')} an order in stage {self.stage.value}",
+                    f"订单处于「{self.stage.label.zh}」阶段，不能执行「{trigger.label.zh}」",
+                )
+            )
+        if actor.role not in transition.roles and actor.role is not Role.ADMIN:
+            raise PermissionDenied(
+                Text(
+                    f"a {actor.role.value} cannot {trigger.value.replace('_', ' ')} this order",
+                    f"{actor.role.label.zh}无权执行「{trigger.label.zh}」",
+                )
+            )
+        note = note.strip()
+        if transition.needs_note and not note:
+            raise ValidationError.for_field("note", "give the reasons for the applicant", "请填写退回或驳回的原因")
+        source = self.stage
+        self.stage = transition.target
+        self.updated_at = at
+        self.deadline = self.deadline_for(transition.target, at, calendar)
+        if source is Stage.SMS_CHECK:
+            self.sms = None
+        self.history.append(HistoryEntry(at, actor.account_id, actor.role, trigger, source, self.stage, note))
+        return StageChanged(self.id, trigger, source, self.stage, at, actor.account_id, note)
+
+    def deadline_for(self, stage: Stage, entered: datetime, calendar: WorkingCalendar) -> datetime | None:
+        """When the party the stage waits on must act; None for stages that wait on the applicant."""
+        local = entered.astimezone(CHINA_TZ)
+        if stage is Stage.PROVIDER_REVIEW:
+            return calendar.add_working_days(local, FIRST_REVIEW_WORKING_DAYS)
+        if stage is Stage.VERIFICATION:
+            return calendar.add_working_days(local, VERIFICATION_WORKING_DAYS)
+        if stage is Stage.SMS_CHECK:
+            return entered + timedelta(hours=SMS_VALID_HOURS)
+        if stage is Stage.REGULATOR_REVIEW:
+            return calendar.add_working_days(local, self.review_days)
+        return None
+
+    def is_overdue(self, at: datetime) -> bool:
+        return self.deadline is not None and at > self.deadline
+
+    # -- SMS check (工信部短信核验) ---------------------------------------------------------------
+    def start_sms(self, code: str, at: datetime) -> SmsChallenge:
+        if self.stage is not Stage.SMS_CHECK or self.id is None:
+            raise IllegalTransition(Text("the order is not waiting for an SMS check", "订单不在短信核验阶段"))
+        self.sms = SmsChallenge(
+            phone=self.subject.leader.mobile,
+            code_digest=sms_digest(self.id, code),
+            sent_at=at,
+            expires_at=at + timedelta(hours=SMS_VALID_HOURS),
+        )
+        return self.sms
+
+    def check_sms(self, code: str, at: datetime, calendar: WorkingCalendar) -> SmsOutcome:
+        if self.stage is not Stage.SMS_CHECK or self.sms is None or self.id is None:
+            raise IllegalTransition(Text("the order is not waiting for an SMS check", "订单不在短信核验阶段"))
+        if at > self.sms.expires_at:
+            self.move(
+                Trigger.SMS_FAIL,
+                SYSTEM,
+                at,
+                calendar,
+                "SMS code expired after 24 hours / 短信验证码已超过 24 小时",
+            )
+            return SmsOutcome.FAILED
+        if hmac.compare_digest(self.sms.code_digest, sms_digest(self.id, code.strip())):
+            self.move(Trigger.SMS_PASS, SYSTEM, at, calendar)
+            return SmsOutcome.PASSED
+        self.sms.wrong_tries += 1
+        if self.sms.wrong_tries > SMS_MAX_WRONG_TRIES:
+            self.move(Trigger.SMS_FAIL, SYSTEM, at, calendar, "6th wrong SMS code / 第 6 次输入错误的短信验证码")
+            return SmsOutcome.FAILED
+        return SmsOutcome.WRONG
+
+    @property
+    def sms_tries_left(self) -> int:
+        return 0 if self.sms is None else SMS_MAX_WRONG_TRIES + 1 - self.sms.wrong_tries
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple(d.ascii for site in self.sites for d in site.domains)

@@ -1,0 +1,194 @@
+"""Order repository: orders, their history, optimistic locking on save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, and_, func, select
+
+from openbeian.domain.orders import FilingOrder, HistoryEntry, OrderKind
+from openbeian.domain.workflow import Role, Stage, Trigger
+from openbeian.errors import NotFound, StaleObject, Text
+from openbeian.store import mapping
+from openbeian.store.schema import new_id, order_history, orders
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Which orders a list shows; the service layer sets the tenant fields from the actor."""
+
+    applicant_id: int | None = None
+    provider_id: int | None = None
+    province_code: str | None = None
+    stages: tuple[Stage, ...] = ()
+    limit: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    id: int
+    kind: OrderKind
+    stage: Stage
+    subject_name: str
+    province_code: str
+    provider_id: int
+    applicant_id: int
+    deadline: datetime | None
+    updated_at: datetime
+
+
+class OrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, order: FilingOrder) -> int:
+        result = self.conn.execute(orders.insert().values(**self._values(order), version=1))
+        order.id = int(new_id(result))
+        order.version = 1
+        self._append_history(order, 0)
+        return order.id
+
+    def get(self, order_id: int) -> FilingOrder:
+        row = self.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+        if row is None:
+            raise NotFound(Text(f"order {order_id} not found", f"未找到订单 {order_id}"))
+        history = [
+            HistoryEntry(
+                h.at,
+                h.actor_id,
+                Role(h.actor_role),
+                Trigger(h.trigger),
+                Stage(h.source),
+                Stage(h.target),
+                h.note,
+            )
+            for h in self.conn.execute(
+                select(order_history).where(order_history.c.order_id == order_id).order_by(order_history.c.id)
+            )
+        ]
+        return self._from_row(row, history)
+
+    def save(self, order: FilingOrder) -> None:
+        """Write the order back if nobody changed it since it was loaded (else StaleObject)."""
+        assert order.id is not None
+        stored_history = self.conn.execute(
+            select(func.count()).select_from(order_history).where(order_history.c.order_id == order.id)
+        ).scalar_one()
+        result = self.conn.execute(
+            orders.update()
+            .where(and_(orders.c.id == order.id, orders.c.version == order.version))
+            .values(**self._values(order), version=order.version + 1)
+        )
+        if result.rowcount != 1:
+            raise StaleObject(
+                Text(
+                    f"order {order.id} was changed by someone else; reload and try again",
+                    f"订单 {order.id} 已被他人修改，请刷新后重试",
+                )
+            )
+        order.version += 1
+        self._append_history(order, stored_history)
+
+    def find(self, where: OrderFilter) -> list[OrderSummary]:
+        query = select(
+            orders.c.id,
+            orders.c.kind,
+            orders.c.stage,
+            orders.c.subject_name,
+            orders.c.province_code,
+            orders.c.provider_id,
+            orders.c.applicant_id,
+            orders.c.deadline,
+            orders.c.updated_at,
+        )
+        if where.applicant_id is not None:
+            query = query.where(orders.c.applicant_id == where.applicant_id)
+        if where.provider_id is not None:
+            query = query.where(orders.c.provider_id == where.provider_id)
+        if where.province_code is not None:
+            query = query.where(orders.c.province_code == where.province_code)
+        if where.stages:
+            query = query.where(orders.c.stage.in_([s.value for s in where.stages]))
+        query = query.order_by(orders.c.updated_at.desc(), orders.c.id.desc()).limit(where.limit)
+        return [
+            OrderSummary(
+                r.id,
+                OrderKind(r.kind),
+                Stage(r.stage),
+                r.subject_name,
+                r.province_code,
+                r.provider_id,
+                r.applicant_id,
+                r.deadline,
+                r.updated_at,
+            )
+            for r in self.conn.execute(query)
+        ]
+
+    def count_by_stage(self) -> dict[str, int]:
+        rows = self.conn.execute(select(orders.c.stage, func.count()).group_by(orders.c.stage))
+        return {stage: int(n) for stage, n in rows}
+
+    def _append_history(self, order: FilingOrder, already_stored: int) -> None:
+        new = order.history[already_stored:]
+        if new:
+            self.conn.execute(
+                order_history.insert(),
+                [
+                    {
+                        "order_id": order.id,
+                        "at": h.at,
+                        "actor_id": h.actor_id,
+                        "actor_role": h.actor_role.value,
+                        "trigger": h.trigger.value,
+                        "source": h.source.value,
+                        "target": h.target.value,
+                        "note": h.note,
+                    }
+                    for h in new
+                ],
+            )
+
+    @staticmethod
+    def _values(order: FilingOrder) -> dict[str, object]:
+        return {
+            "kind": order.kind.value,
+            "stage": order.stage.value,
+            "applicant_id": order.applicant_id,
+            "provider_id": order.provider_id,
+            "province_code": order.province_code,
+            "service_number": order.service_number,
+            "subject_name": order.subject.name,
+            "payload": mapping.payload_to_json(order.subject, order.sites, order.access),
+            "sms": mapping.sms_to_json(order.sms),
+            "issued": mapping.issued_to_json(order.issued),
+            "review_days": order.review_days,
+            "deadline": order.deadline,
+            "created_at": order.created_at,
+            "updated_at": order.updated_at,
+        }
+
+    @staticmethod
+    def _from_row(row: Row[tuple[object, ...]], history: list[HistoryEntry]) -> FilingOrder:
+        m = row._mapping
+        subject, sites, access = mapping.payload_from_json(str(m["payload"]))
+        return FilingOrder(
+            id=int(m["id"]),
+            kind=OrderKind(m["kind"]),
+            stage=Stage(m["stage"]),
+            applicant_id=int(m["applicant_id"]),
+            province_code=str(m["province_code"]),
+            subject=subject,
+            sites=sites,
+            access=access,
+            service_number=str(m["service_number"]),
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+            deadline=m["deadline"],
+            history=history,
+            sms=mapping.sms_from_json(m["sms"]),
+            issued=mapping.issued_from_json(m["issued"]),
+            review_days=int(m["review_days"]),
+            version=int(m["version"]),
+        )

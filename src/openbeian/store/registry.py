@@ -1,0 +1,276 @@
+"""Registry repository: issued subjects and sites, their domains, the change log, number allocation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from openbeian.domain.numbers import ServiceType, format_site_number, format_subject_number
+from openbeian.domain.provinces import by_code
+from openbeian.errors import Conflict, Text
+from openbeian.store.schema import (
+    new_id,
+    registry_changes,
+    registry_domains,
+    registry_sites,
+    registry_subjects,
+)
+
+ISSUE_RETRIES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRecord:
+    """One filed site with its subject, as stored (personal data is masked by the service layer)."""
+
+    subject_name: str
+    subject_kind: str
+    subject_number: str
+    site_number: str
+    site_name: str
+    site_type: str
+    domains: tuple[str, ...]  # ascii
+    province_code: str
+    approved_at: datetime
+    status: str
+    provider_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSubject:
+    id: int
+    number: str
+
+
+class RegistryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- writing -----------------------------------------------------------------------------------
+    def subject_for_document(self, document_key: str) -> str | None:
+        row = self.conn.execute(
+            select(registry_subjects.c.subject_number).where(
+                and_(registry_subjects.c.document_key == document_key, registry_subjects.c.status == "active")
+            )
+        ).first()
+        return None if row is None else str(row[0])
+
+    def filed_domains(self, domains: Iterable[str]) -> dict[str, str]:
+        """Which of these ascii domains are already filed: domain -> site number."""
+        wanted = list(domains)
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            select(registry_domains.c.domain, registry_sites.c.site_number)
+            .join(registry_sites, registry_sites.c.id == registry_domains.c.site_id)
+            .where(registry_domains.c.domain.in_(wanted))
+        )
+        return {d: n for d, n in rows}
+
+    def issue_subject(
+        self,
+        province_code: str,
+        year: int,
+        name: str,
+        kind: str,
+        document_key: str,
+        at: datetime,
+        order_id: int,
+    ) -> IssuedSubject:
+        """Allocate the next serial of the province and year. The unique constraint on (province, year,
+        serial) is the guarantee; when a concurrent approval took the serial first, retry with the next."""
+        province = by_code(province_code)
+        for _ in range(ISSUE_RETRIES):
+            serial = 1 + int(
+                self.conn.execute(
+                    select(func.coalesce(func.max(registry_subjects.c.serial), 0)).where(
+                        and_(
+                            registry_subjects.c.province_code == province_code,
+                            registry_subjects.c.year == year,
+                        )
+                    )
+                ).scalar_one()
+            )
+            number = format_subject_number(province, year, serial)
+            try:
+                with self.conn.begin_nested():
+                    result = self.conn.execute(
+                        registry_subjects.insert().values(
+                            subject_number=number,
+                            province_code=province_code,
+                            year=year,
+                            serial=serial,
+                            name=name,
+                            kind=kind,
+                            document_key=document_key,
+                            next_site_seq=1,
+                            status="active",
+                            approved_at=at,
+                            order_id=order_id,
+                        )
+                    )
+            except IntegrityError:
+                continue
+            return IssuedSubject(int(new_id(result)), number)
+        raise Conflict(Text("could not allocate a filing number; try again", "备案号分配冲突，请重试"))
+
+    def add_site(
+        self,
+        subject: IssuedSubject,
+        name: str,
+        service_type: ServiceType,
+        app_id: str | None,
+        domains: Sequence[str],
+        provider_ids: Sequence[int],
+        at: datetime,
+        order_id: int,
+    ) -> str:
+        """File one site under a subject: the next `-n` of the subject (shared by all kinds)."""
+        seq = int(
+            self.conn.execute(
+                select(registry_subjects.c.next_site_seq).where(registry_subjects.c.id == subject.id).with_for_update()
+            ).scalar_one()
+        )
+        self.conn.execute(
+            registry_subjects.update().where(registry_subjects.c.id == subject.id).values(next_site_seq=seq + 1)
+        )
+        number = format_site_number(subject.number, seq, service_type)
+        site_id = new_id(
+            self.conn.execute(
+                registry_sites.insert().values(
+                    site_number=number,
+                    subject_id=subject.id,
+                    seq=seq,
+                    name=name,
+                    service_type=service_type.value,
+                    app_id=app_id,
+                    status="active",
+                    provider_ids=json.dumps(list(provider_ids)),
+                    approved_at=at,
+                    order_id=order_id,
+                )
+            )
+        )
+        if domains:
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(registry_domains.insert(), [{"domain": d, "site_id": site_id} for d in domains])
+            except IntegrityError:
+                raise Conflict(
+                    Text(
+                        "a domain of this site is already filed (domain conflict)",
+                        "网站域名已备案（域名冲突）",
+                    )
+                ) from None
+        return number
+
+    def record_change(
+        self,
+        at: datetime,
+        action: str,
+        subject_number: str,
+        site_number: str | None,
+        payload: dict[str, object],
+    ) -> int:
+        result = self.conn.execute(
+            registry_changes.insert().values(
+                at=at,
+                action=action,
+                subject_number=subject_number,
+                site_number=site_number,
+                payload=json.dumps(payload, ensure_ascii=False),
+            )
+        )
+        return int(new_id(result))
+
+    def changes_since(self, seq: int, limit: int = 1000) -> list[dict[str, object]]:
+        rows = self.conn.execute(
+            select(registry_changes).where(registry_changes.c.seq > seq).order_by(registry_changes.c.seq).limit(limit)
+        )
+        return [
+            {
+                "seq": r.seq,
+                "at": r.at,
+                "action": r.action,
+                "subject_number": r.subject_number,
+                "site_number": r.site_number,
+                "payload": json.loads(r.payload),
+            }
+            for r in rows
+        ]
+
+    # -- reading -----------------------------------------------------------------------------------
+    def by_domains(self, candidates: Sequence[str]) -> list[RegistryRecord]:
+        """Sites filed under the first candidate that is filed (exact name before registrable domain)."""
+        for domain in candidates:
+            site_id = self.conn.execute(
+                select(registry_domains.c.site_id).where(registry_domains.c.domain == domain)
+            ).scalar()
+            if site_id is not None:
+                return self._records(registry_sites.c.id == site_id)
+        return []
+
+    def by_subject_number(self, number: str) -> list[RegistryRecord]:
+        return self._records(registry_subjects.c.subject_number == number)
+
+    def by_site_number(self, number: str) -> list[RegistryRecord]:
+        return self._records(registry_sites.c.site_number == number)
+
+    def by_subject_name(self, name: str, limit: int = 50) -> list[RegistryRecord]:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self._records(registry_subjects.c.name.like(f"%{escaped}%", escape="\\"), limit)
+
+    def count_sites(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(registry_sites)).scalar_one())
+
+    def _records(self, condition: object, limit: int = 200) -> list[RegistryRecord]:
+        query: Select[tuple[object, ...]] = (
+            select(
+                registry_sites.c.id,
+                registry_subjects.c.name.label("subject_name"),
+                registry_subjects.c.kind,
+                registry_subjects.c.subject_number,
+                registry_subjects.c.province_code,
+                registry_sites.c.site_number,
+                registry_sites.c.name.label("site_name"),
+                registry_sites.c.service_type,
+                registry_sites.c.approved_at,
+                registry_sites.c.status,
+                registry_sites.c.provider_ids,
+            )
+            .join(registry_subjects, registry_subjects.c.id == registry_sites.c.subject_id)
+            .where(condition)  # type: ignore[arg-type]
+            .order_by(registry_subjects.c.subject_number, registry_sites.c.seq)
+            .limit(limit)
+        )
+        rows = self.conn.execute(query).all()
+        if not rows:
+            return []
+        domains: dict[int, list[str]] = {}
+        for site_id, domain in self.conn.execute(
+            select(registry_domains.c.site_id, registry_domains.c.domain)
+            .where(registry_domains.c.site_id.in_([r.id for r in rows]))
+            .order_by(registry_domains.c.domain)
+        ):
+            domains.setdefault(site_id, []).append(domain)
+        return [
+            RegistryRecord(
+                subject_name=r.subject_name,
+                subject_kind=r.kind,
+                subject_number=r.subject_number,
+                site_number=r.site_number,
+                site_name=r.site_name,
+                site_type=r.service_type,
+                domains=tuple(domains.get(r.id, ())),
+                province_code=r.province_code,
+                approved_at=r.approved_at,
+                status=r.status,
+                provider_ids=tuple(json.loads(r.provider_ids)),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,220 @@
+"""Tables (SQLAlchemy Core). Alembic migrations in migrations/versions must create exactly this schema;
+tests/integration/test_migrations.py compares the two.
+
+Order content (subject, sites, access) is a JSON document in `orders.payload`; what is queried or
+constrained has a column of its own. Registry rows are never deleted, so numbers are never reused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.types import DateTime, TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+providers = Table(
+    "providers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("name_en", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(200)),  # null: cannot log in (simulated applicants)
+    Column("role", String(20), nullable=False),
+    Column("provider_id", Integer, ForeignKey("providers.id")),
+    Column("province_code", String(6)),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=False),
+    Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("region", String(40), nullable=False),
+    Column("ips", Text, nullable=False),  # JSON list
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+service_numbers = Table(
+    "service_numbers",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("instance_id", Integer, ForeignKey("instances.id"), nullable=False, index=True),
+    Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("order_id", Integer),  # the order that uses it, if any
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("stage", String(30), nullable=False),
+    Column("applicant_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=False),
+    Column("province_code", String(6), nullable=False),
+    Column("service_number", String(40), nullable=False),
+    Column("subject_name", String(100), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: subject, sites, access
+    Column("sms", Text),  # JSON: the open SMS challenge
+    Column("issued", Text),  # JSON: numbers issued on approval
+    Column("review_days", Integer, nullable=False),
+    Column("deadline", UTCDateTime()),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "provider_id", "stage"),
+    Index(None, "province_code", "stage"),
+)
+
+order_history = Table(
+    "order_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor_role", String(20), nullable=False),
+    Column("trigger", String(30), nullable=False),
+    Column("source", String(30), nullable=False),
+    Column("target", String(30), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+registry_subjects = Table(
+    "registry_subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_number", String(40), nullable=False, unique=True),
+    Column("province_code", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("serial", Integer, nullable=False),
+    Column("name", String(100), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("document_key", String(64), nullable=False, index=True),  # sha256 of type + number
+    Column("next_site_seq", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("approved_at", UTCDateTime(), nullable=False),
+    Column("order_id", Integer, ForeignKey("orders.id")),
+    UniqueConstraint("province_code", "year", "serial"),
+)
+
+registry_sites = Table(
+    "registry_sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_number", String(48), nullable=False, unique=True),
+    Column("subject_id", Integer, ForeignKey("registry_subjects.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("service_type", String(20), nullable=False),
+    Column("app_id", String(128)),
+    Column("status", String(20), nullable=False),
+    Column("provider_ids", Text, nullable=False),  # JSON list: the access providers
+    Column("approved_at", UTCDateTime(), nullable=False),
+    Column("order_id", Integer, ForeignKey("orders.id")),
+    UniqueConstraint("subject_id", "seq"),
+)
+
+registry_domains = Table(
+    "registry_domains",
+    metadata,
+    Column("domain", String(253), primary_key=True),  # ascii (A-label) form
+    Column("site_id", Integer, ForeignKey("registry_sites.id"), nullable=False, index=True),
+)
+
+# Every registry change, with a monotonic sequence number: what an enforcement gate follows.
+registry_changes = Table(
+    "registry_changes",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("subject_number", String(40), nullable=False),
+    Column("site_number", String(48)),
+    Column("payload", Text, nullable=False),  # JSON
+)
+
+sms_outbox = Table(
+    "sms_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("phone", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("order_id", Integer, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
