@@ -116,7 +116,7 @@ def parse_overrides(raw: Mapping[str, Any]) -> dict[int, YearOverride]:
 
 def load_packaged_overrides() -> dict[int, YearOverride]:
     """The override table shipped as `openbeian/data/workdays.json`."""
-    text = resources.files("openbeian").joinpath("data", "workdays.json").read_text(encoding="utf-8")
+    text = (resources.files("openbeian") / "data" / "workdays.json").read_text(encoding="utf-8")
     raw = json.loads(text)
     if not isinstance(raw, Mapping):
         raise ValueError("workdays.json must hold a JSON object")

@@ -94,7 +94,7 @@ class IdDocument:
                 compact = uscc.validate(compact)
             elif not _PASSPORT.match(compact):
                 raise StdnumError()
-        except StdnumError:
+        except (StdnumError, KeyError):  # python-stdnum 2.2 raises KeyError for some area codes
             raise ValidationError.for_field(
                 f"{field}.number",
                 f"{number!r} is not a valid {doc_type.value.replace('_', ' ')} number (check digit or format)",

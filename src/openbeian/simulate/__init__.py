@@ -1,0 +1,1 @@
+"""Synthetic applicants and the order driver behind `openbeian simulate` and `openbeian demo`."""
