@@ -78,6 +78,14 @@ class AccountService:
             uow.commit()
         return account
 
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < 8:
+            raise ValidationError.for_field("password", "must be at least 8 characters", "至少 8 个字符")
+        with self.ctx.db.unit_of_work() as uow:
+            if not uow.accounts.set_password_hash(username.strip().lower(), _hasher.hash(password)):
+                raise ValidationError.for_field("username", f"no user {username!r}", f"没有用户 {username!r}")
+            uow.commit()
+
     def authenticate(self, username: str, password: str) -> Account:
         with self.ctx.db.unit_of_work(readonly=True) as uow:
             account = uow.accounts.by_username(username.strip().lower())

@@ -67,19 +67,20 @@ def new_applicant_order(
     unique: str,
     province: Province | None = None,
     kind: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
+    applicant: Actor | None = None,
 ) -> tuple[Actor, FilingOrder]:
-    """An applicant account with a server and a service number, and its draft order."""
+    """A server with a service number for an applicant (a new account unless given), and its draft order."""
     person = synth.applicant(rng, unique, province, kind)
-    account = AccountService(ctx).create_user(
-        username or f"sim-{unique}", password, Role.APPLICANT, person.subject_name
-    )
+    if applicant is None:
+        applicant = actor_of(
+            AccountService(ctx).create_user(f"sim-{unique}", None, Role.APPLICANT, person.subject_name)
+        )
     ip = f"47.{rng.randint(92, 120)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-    _, numbers = ResourceService(ctx).add_instance(
-        cast.reviewer, account.username, [ip], region="cn-" + person.province.name_en.lower().replace(" ", "")
-    )
-    applicant = actor_of(account)
+    region = "cn-" + person.province.name_en.lower().replace(" ", "")
+    with ctx.db.unit_of_work(readonly=True) as uow:
+        account = uow.accounts.by_id(applicant.account_id or 0)
+    assert account is not None
+    _, numbers = ResourceService(ctx).add_instance(cast.reviewer, account.username, [ip], region=region)
     order = OrderService(ctx).create(applicant, {**person.form, "service_number": numbers[0].code})
     return applicant, order
 
@@ -88,9 +89,10 @@ def drive(ctx: Context, cast: Cast, applicant: Actor, order: FilingOrder, until:
     """Move an order along the first-filing path until it reaches `until` (or a final stage)."""
     service = OrderService(ctx)
     assert order.id is not None
+    order_id = order.id
     while order.stage is not until and not order.stage.is_final:
         if order.stage is Stage.SMS_CHECK:
-            _, order = service.enter_sms_code(applicant, order.id, read_sms_code(ctx, order.id))
+            _, order = service.enter_sms_code(applicant, order_id, read_sms_code(ctx, order_id))
             continue
         trigger = HAPPY_PATH[order.stage]
         actor = {
@@ -99,7 +101,7 @@ def drive(ctx: Context, cast: Cast, applicant: Actor, order: FilingOrder, until:
             Trigger.VERIFY: cast.reviewer,
             Trigger.APPROVE: cast.officers[order.province_code],
         }[trigger]
-        order = service.act(actor, order.id, trigger)
+        order = service.act(actor, order_id, trigger)
     return order
 
 

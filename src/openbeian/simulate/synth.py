@@ -12,7 +12,10 @@ from stdnum.cn import ric, uscc
 
 from openbeian.domain.provinces import Province, all_provinces
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 GIVEN = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉萍晨子涵欣怡浩然宇轩梓萱思远博文雨桐一鸣嘉怡俊杰"
 )
@@ -108,7 +111,7 @@ def applicant(rng: random.Random, unique: str, province: Province | None = None,
     province = province or rng.choice(all_provinces())
     kind = kind or rng.choices(["enterprise", "individual"], weights=[3, 1])[0]
     leader_name = person_name(rng)
-    leader = {
+    leader: dict[str, Any] = {
         "name": leader_name,
         "document": {"type": "resident_id", "number": resident_id(rng, province)},
         "mobile": mobile(rng),
@@ -116,8 +119,8 @@ def applicant(rng: random.Random, unique: str, province: Province | None = None,
     }
     if kind == "individual":
         subject_name = leader_name
-        document = dict(leader["document"])  # type: ignore[call-overload]
-        sites = [{"name": f"{leader_name}的{rng.choice(BLOG_TOPICS)}", "service_type": "website"}]
+        document = dict(leader["document"])
+        sites: list[dict[str, Any]] = [{"name": f"{leader_name}的{rng.choice(BLOG_TOPICS)}", "service_type": "website"}]
     else:
         subject_name = f"{province.short_name_zh}{rng.choice(TRADE)}{rng.choice(INDUSTRY)}有限公司"
         document = {"type": "business_license", "number": credit_code(rng, province)}

@@ -81,6 +81,12 @@ class AccountRepository:
             query = query.where(accounts.c.role == role.value)
         return [_account(r) for r in self.conn.execute(query)]
 
+    def set_password_hash(self, username: str, password_hash: str) -> bool:
+        result = self.conn.execute(
+            accounts.update().where(accounts.c.username == username).values(password_hash=password_hash)
+        )
+        return result.rowcount == 1
+
     def add_token(self, account_id: int, name: str, digest: str, at: datetime) -> None:
         self.conn.execute(
             api_tokens.insert().values(account_id=account_id, name=name, token_digest=digest, created_at=at)

@@ -1,0 +1,229 @@
+"""REST API /api/v1: a thin face over the services; OpenAPI at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from openbeian.domain.numbers import parse_number
+from openbeian.domain.orders import Actor, FilingOrder
+from openbeian.domain.provinces import by_code
+from openbeian.domain.workflow import Stage, Trigger
+from openbeian.errors import InvalidNumber, ValidationError
+from openbeian.services.accounts import AccountService
+from openbeian.services.context import Context
+from openbeian.services.orders import OrderService
+from openbeian.services.registry import RegistryService
+from openbeian.store.orders import OrderSummary
+from openbeian.web.auth import require_actor
+from openbeian.web.schemas import ActionIn, LoginIn, OrderIn, SmsCodeIn
+
+router = APIRouter(prefix="/api/v1")
+CurrentActor = Annotated[Actor, Depends(require_actor)]
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def number_report(text: str) -> dict[str, Any]:
+    """The `number parse` shape shared by the CLI and the API."""
+    report: dict[str, Any] = {
+        "input": text,
+        "valid": False,
+        "kind": None,
+        "canonical": None,
+        "province_code": None,
+        "province_abbr": None,
+        "serial": None,
+        "service_seq": None,
+        "service_type": None,
+        "category": None,
+        "error": None,
+    }
+    try:
+        report.update(parse_number(text).to_dict(), valid=True)
+    except InvalidNumber as exc:
+        report["error"] = exc.message
+    return report
+
+
+def order_summary(s: OrderSummary) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind.value,
+        "stage": s.stage.value,
+        "subject_name": s.subject_name,
+        "province_code": s.province_code,
+        "provider_id": s.provider_id,
+        "deadline": s.deadline.isoformat() if s.deadline else None,
+        "updated_at": s.updated_at.isoformat(),
+    }
+
+
+def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> dict[str, Any]:
+    subject = order.subject
+    return {
+        "id": order.id,
+        "kind": order.kind.value,
+        "stage": order.stage.value,
+        "province_code": order.province_code,
+        "province": by_code(order.province_code).name_en,
+        "service_number": order.service_number,
+        "provider_id": order.provider_id,
+        "deadline": order.deadline.isoformat() if order.deadline else None,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "subject": {
+            "kind": subject.kind.value,
+            "name": subject.name,
+            "document": {"type": subject.document.type.value, "number": subject.document.number},
+            "address": subject.address,
+            "leader": {"name": subject.leader.name, "mobile": subject.leader.mobile, "email": subject.leader.email},
+        },
+        "sites": [
+            {
+                "name": s.name,
+                "service_type": s.service_type.value,
+                "domains": list(s.domain_names),
+                "app_id": s.app_id,
+                "number": order.issued.site_numbers[i] if order.issued else None,
+            }
+            for i, s in enumerate(order.sites)
+        ],
+        "access": {"provider_id": order.access.provider_id, "ips": list(order.access.ips)},
+        "subject_number": order.issued.subject_number if order.issued else None,
+        "sms": None
+        if order.sms is None
+        else {
+            "phone": order.sms.phone,
+            "expires_at": order.sms.expires_at.isoformat(),
+            "tries_left": order.sms_tries_left,
+        },
+        "history": [
+            {
+                "at": h.at.isoformat(),
+                "actor_id": h.actor_id,
+                "actor_role": h.actor_role.value,
+                "trigger": h.trigger.value,
+                "from": h.source.value,
+                "to": h.target.value,
+                "note": h.note,
+            }
+            for h in order.history
+        ],
+        "actions": [a.value for a in actions or []],
+    }
+
+
+@router.get("/registry", tags=["registry"], summary="Query the public registry")
+def registry_query(
+    request: Request,
+    domain: Annotated[str | None, Query(description="a domain, either IDN form; subdomains match")] = None,
+    number: Annotated[str | None, Query(description="a filing number, any accepted spelling")] = None,
+    subject: Annotated[str | None, Query(description="part of the subject's name")] = None,
+) -> dict[str, Any]:
+    records = RegistryService(ctx_of(request)).query(domain, number, subject)
+    query = {k: v for k, v in (("domain", domain), ("number", number), ("subject", subject)) if v}
+    return {"query": query, "records": [r.to_dict() for r in records]}
+
+
+@router.get("/registry/changes", tags=["registry"], summary="Registry changes after a sequence number")
+def registry_changes(
+    request: Request, since: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 1000
+) -> dict[str, Any]:
+    with ctx_of(request).db.unit_of_work(readonly=True) as uow:
+        changes = uow.registry.changes_since(since, limit)
+    for change in changes:
+        change["at"] = change["at"].isoformat()  # type: ignore[attr-defined]
+    return {"since": since, "changes": changes}
+
+
+@router.get("/numbers/parse", tags=["numbers"], summary="Parse and canonicalise a filing, licence or police number")
+def numbers_parse(text: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+    return number_report(text)
+
+
+@router.post("/auth/token", tags=["accounts"], summary="Log in and get a bearer token")
+def auth_token(request: Request, body: LoginIn) -> dict[str, Any]:
+    accounts = AccountService(ctx_of(request))
+    account = accounts.authenticate(body.username, body.password)
+    return {"token": accounts.create_token(account.username, body.token_name), "role": account.role.value}
+
+
+@router.get("/me", tags=["accounts"])
+def me(actor: CurrentActor) -> dict[str, Any]:
+    return {
+        "id": actor.account_id,
+        "role": actor.role.value,
+        "name": actor.name,
+        "provider_id": actor.provider_id,
+        "province_code": actor.province_code,
+    }
+
+
+@router.get("/orders", tags=["orders"], summary="Orders the caller may see (tenant-filtered)")
+def list_orders(
+    request: Request, actor: CurrentActor, stage: Annotated[list[Stage] | None, Query()] = None
+) -> dict[str, Any]:
+    summaries = OrderService(ctx_of(request)).find(actor, tuple(stage or ()))
+    return {"orders": [order_summary(s) for s in summaries]}
+
+
+@router.post("/orders", tags=["orders"], status_code=201, summary="Create a draft first-filing order")
+def create_order(request: Request, actor: CurrentActor, body: OrderIn) -> dict[str, Any]:
+    service = OrderService(ctx_of(request))
+    order = service.create(actor, body.model_dump(exclude_none=True))
+    return order_detail(order, service.actions(actor, order))
+
+
+@router.get("/orders/{order_id}", tags=["orders"])
+def get_order(request: Request, actor: CurrentActor, order_id: int) -> dict[str, Any]:
+    service = OrderService(ctx_of(request))
+    order = service.get(actor, order_id)
+    return order_detail(order, service.actions(actor, order))
+
+
+@router.put("/orders/{order_id}", tags=["orders"], summary="Edit a draft")
+def update_order(request: Request, actor: CurrentActor, order_id: int, body: OrderIn) -> dict[str, Any]:
+    service = OrderService(ctx_of(request))
+    order = service.update(actor, order_id, body.model_dump(exclude_none=True))
+    return order_detail(order, service.actions(actor, order))
+
+
+@router.post("/orders/{order_id}/actions/{action}", tags=["orders"], summary="Move the order (submit, approve ...)")
+def act_on_order(
+    request: Request, actor: CurrentActor, order_id: int, action: Trigger, body: ActionIn
+) -> dict[str, Any]:
+    service = OrderService(ctx_of(request))
+    order = service.act(actor, order_id, action, body.note)
+    return order_detail(order, service.actions(actor, order))
+
+
+@router.post("/orders/{order_id}/sms", tags=["orders"], summary="Enter the 6-digit SMS code")
+def enter_sms(request: Request, actor: CurrentActor, order_id: int, body: SmsCodeIn) -> dict[str, Any]:
+    service = OrderService(ctx_of(request))
+    outcome, order = service.enter_sms_code(actor, order_id, body.code)
+    return {"outcome": outcome.value, "order": order_detail(order, service.actions(actor, order))}
+
+
+@router.get("/orders/{order_id}/sms-outbox", tags=["orders"], summary="Development SMS outbox of an order")
+def sms_outbox(request: Request, actor: CurrentActor, order_id: int) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    if not request.app.state.settings.dev_sms_outbox:
+        raise ValidationError.for_field("sms_outbox", "the development outbox is off", "开发短信发件箱已关闭")
+    messages = OrderService(ctx).outbox(actor, order_id)
+    return {"messages": [{"phone": m.phone, "body": m.body, "at": m.created_at.isoformat()} for m in messages]}
+
+
+@router.get("/service-numbers", tags=["orders"], summary="The caller's service numbers (备案服务号)")
+def service_numbers(request: Request, actor: CurrentActor) -> dict[str, Any]:
+    numbers = OrderService(ctx_of(request)).service_numbers(actor)
+    return {
+        "service_numbers": [
+            {"code": n.code, "instance": n.instance.name, "ips": list(n.instance.ips), "order_id": n.order_id}
+            for n in numbers
+        ]
+    }

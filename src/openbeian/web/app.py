@@ -1,0 +1,67 @@
+"""The ASGI application: create_app(settings) builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from openbeian import __version__
+from openbeian.clock import Clock, SystemClock
+from openbeian.config import Settings
+from openbeian.errors import OpenBeianError
+from openbeian.services.context import Context
+from openbeian.store.uow import Database
+from openbeian.web import api, pages
+from openbeian.web.errors import language_of, status_of
+
+
+def create_app(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> FastAPI:
+    app = FastAPI(
+        title="OpenBeian",
+        version=__version__,
+        description="China's ICP filing system (ICP备案): registry, orders, provider review, regulator.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.ctx = Context(db or Database(settings.database_url), clock or SystemClock())
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="openbeian", same_site="lax")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
+
+    def lang(request: Request) -> str:
+        return language_of(
+            request.headers.get("accept-language"), request.cookies.get("lang"), settings.default_language
+        )
+
+    @app.exception_handler(OpenBeianError)
+    async def on_domain_error(request: Request, exc: OpenBeianError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return pages.error_page(request, exc, status_of(exc))
+        return JSONResponse({"error": exc.to_dict(lang(request))}, status_code=status_of(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_request_error(request: Request, exc: RequestValidationError) -> Response:
+        fields: dict[str, Any] = {}
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            fields[path or "body"] = err.get("msg", "invalid")
+        zh = lang(request) == "zh-CN"
+        message = "请求格式错误" if zh else "the request is malformed"
+        return JSONResponse({"error": {"code": "invalid", "message": message, "fields": fields}}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail), "fields": {}}}, status_code=exc.status_code
+        )
+
+    return app
