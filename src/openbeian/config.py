@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, fields
-from typing import ClassVar
 from pathlib import Path
+from typing import ClassVar
 
 DEFAULT_DATABASE_URL = "sqlite:///openbeian.db"
 

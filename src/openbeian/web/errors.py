@@ -20,7 +20,7 @@ STATUS: dict[type[errors.OpenBeianError], int] = {
 def status_of(exc: errors.OpenBeianError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 
