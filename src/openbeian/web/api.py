@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from openbeian.domain.numbers import parse_number
 from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import Stage, Trigger
-from openbeian.errors import InvalidNumber, ValidationError
+from openbeian.errors import ValidationError
 from openbeian.services.accounts import AccountService
 from openbeian.services.context import Context
+from openbeian.services.numbers import number_report
 from openbeian.services.orders import OrderService
 from openbeian.services.registry import RegistryService
 from openbeian.store.orders import OrderSummary
@@ -26,28 +26,6 @@ CurrentActor = Annotated[Actor, Depends(require_actor)]
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
-
-
-def number_report(text: str) -> dict[str, Any]:
-    """The `number parse` shape shared by the CLI and the API."""
-    report: dict[str, Any] = {
-        "input": text,
-        "valid": False,
-        "kind": None,
-        "canonical": None,
-        "province_code": None,
-        "province_abbr": None,
-        "serial": None,
-        "service_seq": None,
-        "service_type": None,
-        "category": None,
-        "error": None,
-    }
-    try:
-        report.update(parse_number(text).to_dict(), valid=True)
-    except InvalidNumber as exc:
-        report["error"] = exc.message
-    return report
 
 
 def order_summary(s: OrderSummary) -> dict[str, Any]:

@@ -1,0 +1,3 @@
+from openbeian.cli import main
+
+main(prog_name="openbeian")

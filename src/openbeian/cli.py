@@ -1,0 +1,315 @@
+"""The `openbeian` command: thin. Parse, call a service, print (tables for people, --json for machines).
+
+Bad input exits 2 with one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from openbeian import __version__
+from openbeian.config import Settings, load_settings
+from openbeian.domain.workflow import Role
+from openbeian.errors import OpenBeianError
+from openbeian.services.accounts import AccountService
+from openbeian.services.context import Context
+from openbeian.services.numbers import number_report
+from openbeian.services.registry import RegistryService
+from openbeian.store.database import upgrade
+from openbeian.store.uow import Database
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def lang() -> str:
+    value = os.environ.get("OPENBEIAN_LANG") or os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return "zh-CN" if value.lower().startswith("zh") else "en"
+
+
+def fail(message: str) -> None:
+    click.echo(f"openbeian: error: {message}", err=True)
+    sys.exit(2)
+
+
+def handles_errors(func: F) -> F:
+    """OpenBeianError -> one line on stderr and exit 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OpenBeianError as exc:
+            message = exc.text.get(lang())
+            if len(exc.fields) == 1 and next(iter(exc.fields)) not in message:
+                message = f"{next(iter(exc.fields))}: {message}"
+            fail(message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+class State:
+    def __init__(self, database: str | None) -> None:
+        self.settings: Settings = load_settings(database_url=database)
+        self._ctx: Context | None = None
+
+    @property
+    def ctx(self) -> Context:
+        if self._ctx is None:
+            self._ctx = Context(Database(self.settings.database_url))
+        return self._ctx
+
+
+@contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    yield
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database",
+    metavar="URL",
+    envvar="OPENBEIAN_DATABASE_URL",
+    help="sqlite:///FILE or postgresql+psycopg://USER@HOST/DB [env OPENBEIAN_DATABASE_URL; default sqlite:///openbeian.db]",
+)
+@click.version_option(__version__, prog_name="openbeian")
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    """OpenBeian: China's ICP filing system (ICP备案) — registry, orders, provider review, regulator.
+
+    The database is created and migrated on first use.
+    """
+    ctx.obj = State(database)
+
+
+def state() -> State:
+    obj = click.get_current_context().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+# -- serve ------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@handles_errors
+def serve(host: str, port: int) -> None:
+    """Serve the web app and the REST API (/api/v1, docs at /api/v1/docs)."""
+    import uvicorn
+
+    from openbeian.web.app import create_app
+
+    settings = state().settings
+    app = create_app(settings, db=state().ctx.db)
+    click.echo(f"OpenBeian {__version__} on http://{host}:{port}  (database {settings.database_url})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+# -- db ---------------------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@handles_errors
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema revision."""
+    with _quiet_alembic():
+        database = Database(state().settings.database_url, migrate=False)
+        before, after = upgrade(database.engine)
+    click.echo(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+# -- demo -------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the logins as JSON.")
+@handles_errors
+def demo(as_json: bool) -> None:
+    """Load demo data (idempotent) and print the demo logins."""
+    from openbeian.simulate.demo import demo_logins, seed_demo
+
+    created = seed_demo(state().ctx)
+    logins = demo_logins()
+    if as_json:
+        emit_json({"created": created, "logins": [login.__dict__ for login in logins]})
+        return
+    click.echo("demo data loaded" if created else "demo data already present")
+    table = Table(title="Demo logins")
+    for column in ("role", "username", "password", "note"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.role, login.username, login.password, login.note)
+    console.print(table)
+
+
+# -- number -----------------------------------------------------------------------------------------
+@main.group()
+def number() -> None:
+    """Filing, licence and police numbers."""
+
+
+@number.command("parse")
+@click.argument("texts", nargs=-1, required=True, metavar="TEXT...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
+def number_parse(texts: tuple[str, ...], as_json: bool) -> None:
+    """Parse, validate and canonicalise numbers. Exit 0 when all are valid, 1 when any is not."""
+    reports = [number_report(text) for text in texts]
+    if as_json:
+        for report in reports:
+            emit_json(report)
+    else:
+        table = Table()
+        for column in ("input", "valid", "kind", "canonical", "province", "service", "error"):
+            table.add_column(column)
+        for r in reports:
+            service = f"{r['service_seq']} {r['service_type']}" if r["service_seq"] else ""
+            table.add_row(
+                r["input"],
+                "yes" if r["valid"] else "no",
+                r["kind"] or "",
+                r["canonical"] or "",
+                r["province_code"] or "",
+                service,
+                r["error"] or "",
+            )
+        console.print(table)
+    sys.exit(0 if all(r["valid"] for r in reports) else 1)
+
+
+# -- registry ---------------------------------------------------------------------------------------
+@main.group()
+def registry() -> None:
+    """The public registry."""
+
+
+@registry.command("query")
+@click.option("--domain", help="A domain, either IDN form; a subdomain finds its registrable domain.")
+@click.option("--number", "number_", metavar="NUMBER", help="A filing number in any accepted spelling.")
+@click.option("--subject", help="Part of the subject's name.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"query": ..., "records": [...]}.')
+@handles_errors
+def registry_query(domain: str | None, number_: str | None, subject: str | None, as_json: bool) -> None:
+    """Query the registry by exactly one of --domain, --number, --subject. No match exits 0."""
+    records = RegistryService(state().ctx).query(domain, number_, subject)
+    query = {k: v for k, v in (("domain", domain), ("number", number_), ("subject", subject)) if v}
+    if as_json:
+        emit_json({"query": query, "records": [r.to_dict() for r in records]})
+        return
+    if not records:
+        click.echo("no record / 无备案记录")
+        return
+    table = Table()
+    for column in ("subject", "subject number", "site number", "site", "type", "domains", "approved", "status"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.subject_name,
+            r.subject_number,
+            r.site_number,
+            r.site_name,
+            r.site_type,
+            "\n".join(r.domains),
+            r.approved_at[:10],
+            r.status,
+        )
+    console.print(table)
+
+
+# -- simulate ---------------------------------------------------------------------------------------
+@main.command()
+@click.option("--orders", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", type=int, default=None, help="Seed of the synthetic data (random when unset).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@handles_errors
+def simulate(orders: int, seed: int | None, as_json: bool) -> None:
+    """Drive synthetic applicants through every stage to approval, via the service layer."""
+    from openbeian.simulate.driver import simulate as run
+
+    report = run(state().ctx, orders, seed)
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(
+        f"{report['approved']}/{report['orders']} approved in {report['seconds']} s "
+        f"({report['orders_per_second']} orders/s on {report['database']})"
+    )
+    for example in report["examples"][:5]:
+        click.echo(f"  {example['site_number']}  {example['domain']}")
+
+
+# -- users and tokens -------------------------------------------------------------------------------
+@main.group()
+def users() -> None:
+    """Accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r is not Role.SYSTEM]))
+@click.option("--password", help="At least 8 characters; prompted for when omitted.")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--provider", help="Provider name (reviewers).")
+@click.option("--province", help="Province abbreviation, name or code (officers).")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def users_create(
+    username: str,
+    role: str,
+    password: str | None,
+    display_name: str,
+    provider: str | None,
+    province: str | None,
+    as_json: bool,
+) -> None:
+    """Create an account (applicant, reviewer, officer or admin)."""
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    account = AccountService(state().ctx).create_user(username, password, Role(role), display_name, provider, province)
+    data = {
+        "id": account.id,
+        "username": account.username,
+        "role": account.role.value,
+        "provider_id": account.provider_id,
+        "province_code": account.province_code,
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"created {account.role.value} {account.username} (id {account.id})")
+
+
+@main.group()
+def tokens() -> None:
+    """API bearer tokens."""
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def tokens_create(username: str, name: str, as_json: bool) -> None:
+    """Create an API token for USERNAME (shown once; send it as 'Authorization: Bearer TOKEN')."""
+    token = AccountService(state().ctx).create_token(username, name)
+    if as_json:
+        emit_json({"username": username, "name": name, "token": token})
+    else:
+        click.echo(token)
