@@ -139,7 +139,21 @@ def _label_error(field: str, label: str, err: idna.IDNAError) -> ValidationError
     )
 
 
+def _plain_ascii_label(label: str) -> bool:
+    """An LDH label that IDNA would pass through unchanged (the common case, checked without idna)."""
+    return (
+        0 < len(label) <= _MAX_LABEL
+        and _LDH.match(label) is not None
+        and not label.startswith("-")
+        and not label.endswith("-")
+        and label[2:4] != "--"
+    )
+
+
 def _to_ascii_labels(host: str, field: str) -> list[str]:
+    fast = host.lower().removesuffix(".") if host.isascii() else ""
+    if fast and fast.count(".") >= 1 and all(_plain_ascii_label(label) for label in fast.split(".")):
+        return fast.split(".")
     try:
         mapped = idna.uts46_remap(host, std3_rules=True)
     except idna.IDNAError as err:
@@ -206,7 +220,7 @@ def parse_domain(text: str, field: str = "domain") -> DomainName:
             f"太长：域名最多 {_MAX_NAME} 个字符",
         )
     try:
-        unicode = idna.decode(name)
+        unicode = idna.decode(name) if "xn--" in name else name
     except idna.IDNAError as err:  # pragma: no cover - every label was just encoded by idna
         raise _label_error(field, name, err) from err
 

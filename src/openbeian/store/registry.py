@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.domain.numbers import ServiceType, format_site_number, format_subject_number
@@ -208,55 +208,38 @@ class RegistryRepository:
     def by_domains(self, candidates: Sequence[str]) -> list[RegistryRecord]:
         """Sites filed under the first candidate that is filed (exact name before registrable domain)."""
         for domain in candidates:
-            site_id = self.conn.execute(
-                select(registry_domains.c.site_id).where(registry_domains.c.domain == domain)
-            ).scalar()
+            site_id = self.conn.execute(_SITE_OF_DOMAIN, {"domain": domain}).scalar()
             if site_id is not None:
-                return self._records(registry_sites.c.id == site_id)
+                return self._records(_BY_SITE_ID, {"site_id": site_id})
         return []
 
     def by_subject_number(self, number: str) -> list[RegistryRecord]:
-        return self._records(registry_subjects.c.subject_number == number)
+        return self._records(_BY_SUBJECT_NUMBER, {"number": number})
 
     def by_site_number(self, number: str) -> list[RegistryRecord]:
-        return self._records(registry_sites.c.site_number == number)
+        return self._records(_BY_SITE_NUMBER, {"number": number})
 
     def by_subject_name(self, name: str, limit: int = 50) -> list[RegistryRecord]:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return self._records(registry_subjects.c.name.like(f"%{escaped}%", escape="\\"), limit)
+        return self._records(
+            registry_subjects.c.name.like(bindparam("pattern"), escape="\\"), {"pattern": f"%{escaped}%"}, limit
+        )
 
     def count_sites(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(registry_sites)).scalar_one())
 
-    def _records(self, condition: object, limit: int = 200) -> list[RegistryRecord]:
-        query: Select[tuple[object, ...]] = (
-            select(
-                registry_sites.c.id,
-                registry_subjects.c.name.label("subject_name"),
-                registry_subjects.c.kind,
-                registry_subjects.c.subject_number,
-                registry_subjects.c.province_code,
-                registry_sites.c.site_number,
-                registry_sites.c.name.label("site_name"),
-                registry_sites.c.service_type,
-                registry_sites.c.approved_at,
-                registry_sites.c.status,
-                registry_sites.c.provider_ids,
-            )
-            .join(registry_subjects, registry_subjects.c.id == registry_sites.c.subject_id)
-            .where(condition)  # type: ignore[arg-type]
-            .order_by(registry_subjects.c.subject_number, registry_sites.c.seq)
-            .limit(limit)
-        )
-        rows = self.conn.execute(query).all()
+    def _records(
+        self, condition: ColumnElement[bool], params: dict[str, object], limit: int = 200
+    ) -> list[RegistryRecord]:
+        rows = self.conn.execute(_RECORDS.where(condition).limit(limit), params).all()
         if not rows:
             return []
         domains: dict[int, list[str]] = {}
-        for site_id, domain in self.conn.execute(
-            select(registry_domains.c.site_id, registry_domains.c.domain)
-            .where(registry_domains.c.site_id.in_([r.id for r in rows]))
-            .order_by(registry_domains.c.domain)
-        ):
+        if len(rows) == 1:
+            found = self.conn.execute(_DOMAINS_OF_SITE, {"site_id": rows[0].id})
+        else:
+            found = self.conn.execute(_DOMAINS_OF_SITES, {"site_ids": [r.id for r in rows]})
+        for site_id, domain in found:
             domains.setdefault(site_id, []).append(domain)
         return [
             RegistryRecord(
@@ -274,3 +257,37 @@ class RegistryRepository:
             )
             for r in rows
         ]
+
+
+# Statements built once: the registry lookups are the hot path of every query and of the gate.
+_RECORDS: Select[tuple[object, ...]] = (
+    select(
+        registry_sites.c.id,
+        registry_subjects.c.name.label("subject_name"),
+        registry_subjects.c.kind,
+        registry_subjects.c.subject_number,
+        registry_subjects.c.province_code,
+        registry_sites.c.site_number,
+        registry_sites.c.name.label("site_name"),
+        registry_sites.c.service_type,
+        registry_sites.c.approved_at,
+        registry_sites.c.status,
+        registry_sites.c.provider_ids,
+    )
+    .join(registry_subjects, registry_subjects.c.id == registry_sites.c.subject_id)
+    .order_by(registry_subjects.c.subject_number, registry_sites.c.seq)
+)
+_SITE_OF_DOMAIN = select(registry_domains.c.site_id).where(registry_domains.c.domain == bindparam("domain"))
+_DOMAINS_OF_SITE = (
+    select(registry_domains.c.site_id, registry_domains.c.domain)
+    .where(registry_domains.c.site_id == bindparam("site_id"))
+    .order_by(registry_domains.c.domain)
+)
+_DOMAINS_OF_SITES = (
+    select(registry_domains.c.site_id, registry_domains.c.domain)
+    .where(registry_domains.c.site_id.in_(bindparam("site_ids", expanding=True)))
+    .order_by(registry_domains.c.domain)
+)
+_BY_SITE_ID = registry_sites.c.id == bindparam("site_id")
+_BY_SUBJECT_NUMBER = registry_subjects.c.subject_number == bindparam("number")
+_BY_SITE_NUMBER = registry_sites.c.site_number == bindparam("number")

@@ -1,0 +1,98 @@
+"""Benchmark: `simulate` throughput (orders/s) on SQLite and PostgreSQL, against a baseline measured in
+the same run: the bare transaction floor (the same number of committed one-row INSERT transactions per
+order as a simulated order makes, with the raw driver).
+
+    .venv/bin/python bench/simulate_throughput.py [--orders 1000] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from openbeian.services.context import Context
+from openbeian.simulate.driver import simulate
+from openbeian.store.uow import Database
+
+TRANSACTIONS_PER_ORDER = 10  # account, instance, create, submit, pass, verify, sms, approve + reads
+
+
+def sqlite_floor(path: Path, orders: int) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
+    started = time.perf_counter()
+    for i in range(orders * TRANSACTIONS_PER_ORDER):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {i}" * 20,))
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    conn.close()
+    return orders / seconds
+
+
+def pg_floor(url: str, orders: int) -> float:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_floor")
+        conn.execute("CREATE TABLE bench_floor (id serial PRIMARY KEY, payload text)")
+        conn.commit()
+        started = time.perf_counter()
+        for i in range(orders * TRANSACTIONS_PER_ORDER):
+            conn.execute("INSERT INTO bench_floor (payload) VALUES (%s)", (f"row {i}" * 20,))
+            conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_floor")
+        conn.commit()
+    return orders / seconds
+
+
+def reset_pg(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--pg", default=os.environ.get("OPENBEIAN_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    results = {"machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = sqlite_floor(Path(tmp) / "floor.db", args.orders)
+        report = simulate(Context(Database(f"sqlite:///{tmp}/sim.db")), args.orders, seed=1)
+        assert report["approved"] == args.orders
+        rate = args.orders / report["seconds"]
+        results["sqlite"] = {
+            "orders_per_s": round(rate, 1),
+            "floor_orders_per_s": round(floor, 1),
+            "ratio": round(rate / floor, 3),
+        }
+    if args.pg:
+        reset_pg(args.pg)
+        floor = pg_floor(args.pg, args.orders)
+        report = simulate(Context(Database(args.pg)), args.orders, seed=1)
+        assert report["approved"] == args.orders
+        rate = args.orders / report["seconds"]
+        results["postgresql"] = {
+            "orders_per_s": round(rate, 1),
+            "floor_orders_per_s": round(floor, 1),
+            "ratio": round(rate / floor, 3),
+        }
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
