@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from openbeian.domain.provinces import find as find_province
 from openbeian.domain.sites import Site, parse_site
-from openbeian.domain.subjects import IdDocument, Person, Subject, SubjectKind
+from openbeian.domain.subjects import DocumentType, IdDocument, Person, Subject, SubjectKind
 from openbeian.errors import Text, ValidationError
 
 T = TypeVar("T")
@@ -134,8 +134,6 @@ def parse_order_form(data: Mapping[str, Any]) -> OrderDraft:
 def _site(data: Mapping[str, Any], index: int, subject_leader: Person | None) -> Site | None:
     """One site; its leader defaults to the subject's leader."""
     leader = _person(_map(data, "leader"), f"sites[{index}].leader") if _map(data, "leader") else subject_leader
-    if leader is None:
-        return None  # the subject leader's own error is reported already
     domains = data.get("domains") or []
     if isinstance(domains, str):
         domains = domains.replace(",", "\n").split()
