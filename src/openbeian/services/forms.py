@@ -138,14 +138,19 @@ def _site(data: Mapping[str, Any], index: int, subject_leader: Person | None) ->
     if isinstance(domains, str):
         domains = domains.replace(",", "\n").split()
     service_type = _str(data, "service_type") or "website"
-    return parse_site(
+    site = parse_site(
         index,
         _str(data, "name"),
         service_type,
         [str(x) for x in domains],
-        leader,
+        leader or _NO_LEADER,
         _str(data, "app_id") or None,
     )
+    return None if leader is None else site  # without a valid leader the site's fields are only checked
+
+
+# Stands in for a leader whose own fields failed, so that the site's fields are still checked and reported.
+_NO_LEADER = Person("", IdDocument(DocumentType.PASSPORT, ""), "", "")
 
 
 def _kind(text: str) -> SubjectKind:
