@@ -1,18 +1,840 @@
-"""Server-rendered pages (placeholder until the pages land)."""
+"""Server-rendered pages, in English and Simplified Chinese: the registry query, login, the order lists
+of each role, the order form and the order page with its workflow actions and the SMS check.
+
+Pages go through the services like the API does; the actor comes from the signed session cookie.
+Every form posts with a CSRF token kept in the session, and a successful POST redirects (303) to a page
+(post-redirect-get); a failed one renders its form again with each message beside its field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from openbeian.errors import OpenBeianError
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
-router = APIRouter()
+from openbeian import __version__
+from openbeian.clock import CHINA_TZ
+from openbeian.config import Settings
+from openbeian.domain.numbers import ServiceType
+from openbeian.domain.orders import Actor, FilingOrder, SmsOutcome
+from openbeian.domain.provinces import all_provinces, find as find_province
+from openbeian.domain.subjects import PERSONAL_DOCUMENTS, DocumentType, Person, SubjectKind
+from openbeian.domain.workflow import Role, Stage, Trigger, transition_for
+from openbeian.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    OpenBeianError,
+    PermissionDenied,
+    Text,
+    ValidationError,
+)
+from openbeian.services.accounts import AccountService
+from openbeian.services.context import Context
+from openbeian.services.forms import MAX_SITES
+from openbeian.services.orders import OrderService
+from openbeian.services.registry import PublicRecord, RegistryService
+from openbeian.services.tenancy import can_see
+from openbeian.simulate.demo import demo_logins
+from openbeian.web.auth import optional_actor
+from openbeian.web.errors import status_of
+from openbeian.web.i18n import LANGUAGES, N_, Translate, gettext, normalise_language, request_language
+
+router = APIRouter(include_in_schema=False)
+
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+QUERY_KINDS = {"domain": N_("Domain"), "number": N_("Filing number"), "subject": N_("Subject name")}
+QUERY_HINTS = {
+    "domain": N_("e.g. example.cn or www.example.cn"),
+    "number": N_("e.g. 京ICP备2024012345号-1"),
+    "subject": N_("at least 2 characters of the name"),
+}
+DOCUMENT_LABELS = {
+    DocumentType.RESIDENT_ID: N_("Resident ID card"),
+    DocumentType.PASSPORT: N_("Passport"),
+    DocumentType.RESIDENCE_PERMIT: N_("Foreigner's permanent residence ID"),
+    DocumentType.HK_MACAO_PASS: N_("Mainland travel permit (Hong Kong, Macao)"),
+    DocumentType.TAIWAN_PASS: N_("Mainland travel permit (Taiwan)"),
+    DocumentType.BUSINESS_LICENSE: N_("Business licence"),
+    DocumentType.INSTITUTION_CERTIFICATE: N_("Public institution certificate"),
+    DocumentType.SOCIAL_ORG_CERTIFICATE: N_("Social organisation certificate"),
+    DocumentType.GOVERNMENT_CODE: N_("Government body credit code"),
+}
+SERVICE_TYPE_LABELS = {
+    ServiceType.WEBSITE: N_("Website"),
+    ServiceType.APP: N_("App"),
+    ServiceType.MINI_PROGRAM: N_("Mini program"),
+    ServiceType.QUICK_APP: N_("Quick app"),
+}
+STATUS_LABELS = {"active": N_("Active"), "cancelled": N_("Cancelled"), "revoked": N_("Revoked")}
+QUEUE_TITLES = {
+    Role.APPLICANT: N_("My orders"),
+    Role.REVIEWER: N_("Review queue"),
+    Role.OFFICER: N_("Regulator queue"),
+    Role.ADMIN: N_("All orders"),
+    Role.SYSTEM: N_("All orders"),
+}
+ERROR_TITLES = {
+    401: N_("Please log in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("Conflict"),
+    422: N_("Please check the input"),
+}
+
+# The order form: input name -> label. Names are the error paths of services.forms.parse_order_form.
+SUBJECT_FIELDS = {
+    "service_number": N_("Service number (备案服务号)"),
+    "subject.kind": N_("Subject kind"),
+    "subject.name": N_("Subject name"),
+    "subject.province": N_("Province"),
+    "subject.document.type": N_("Document type"),
+    "subject.document.number": N_("Document number"),
+    "subject.address": N_("Mailing address"),
+    "subject.leader.name": N_("Leader's name"),
+    "subject.leader.document.type": N_("Leader's document type"),
+    "subject.leader.document.number": N_("Leader's document number"),
+    "subject.leader.mobile": N_("Leader's mobile"),
+    "subject.leader.email": N_("Leader's e-mail"),
+}
+SITE_FIELDS = {
+    "name": N_("Site name"),
+    "service_type": N_("Site type"),
+    "domains": N_("Domains"),
+    "app_id": N_("App ID or package name"),
+    "leader.name": N_("Site leader's name"),
+    "leader.document.type": N_("Site leader's document type"),
+    "leader.document.number": N_("Site leader's document number"),
+    "leader.mobile": N_("Site leader's mobile"),
+    "leader.email": N_("Site leader's e-mail"),
+}
+
+
+# -- plumbing ----------------------------------------------------------------------------------------
+
+
+@cache
+def templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["field_id"] = field_id
+    return Jinja2Templates(env=env)
 
 
 def mount_static(app: FastAPI) -> None:
-    return None
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def when(value: datetime | None) -> str:
+    """An instant as China Standard Time, to the minute."""
+    return "" if value is None else value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def field_id(name: str) -> str:
+    """An HTML id for an input name: sites[0].leader.name -> f-sites-0-leader-name."""
+    return "f-" + "-".join(re.findall(r"[A-Za-z0-9_]+", name))
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    sent = form.get("csrf")
+    expected = request.session.get("csrf")
+    if not isinstance(sent, str) or not isinstance(expected, str) or not secrets.compare_digest(sent, expected):
+        raise PermissionDenied(
+            Text(
+                "the form has expired: go back, reload the page and send it again",
+                "表单已过期：请返回并刷新页面后重新提交",
+            )
+        )
+
+
+def flash(request: Request, text: Text, level: str = "ok") -> None:
+    request.session.setdefault("flash", []).append({"level": level, "en": text.en, "zh": text.zh})
+
+
+def pop_flashes(request: Request, lang: str) -> list[dict[str, str]]:
+    if "session" not in request.scope:
+        return []
+    stored = request.session.pop("flash", [])
+    return [{"level": f["level"], "text": Text(f["en"], f["zh"]).get(lang)} for f in stored]
+
+
+def safe_next(value: str | None, default: str = "/orders") -> str:
+    """A local path to go on to after a login or a language switch, never another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+def here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return redirect("/login?next=" + quote(here(request), safe=""))
+
+
+def page_actor(request: Request) -> Actor | None:
+    """The logged-in actor, or None (also when the session or header is unusable: pages then ask to log in)."""
+    try:
+        return optional_actor(request)
+    except AuthenticationFailed:
+        return None
+
+
+def render(
+    request: Request, name: str, context: Mapping[str, Any] | None = None, status: int = 200, actor: Actor | None = None
+) -> Response:
+    lang = request_language(request)
+    _ = gettext(lang)
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    full: dict[str, Any] = {
+        "lang": lang,
+        "_": _,
+        "label": lambda text: text.get(lang),
+        "actor": actor,
+        "csrf": csrf_token(request) if "session" in request.scope else "",
+        "flashes": pop_flashes(request, lang),
+        "here": here(request),
+        "other_lang": other,
+        "other_lang_name": LANGUAGES[other],
+        "version": __version__,
+        "province_name": lambda code: province_name(code, lang),
+        **(context or {}),
+    }
+    return templates().TemplateResponse(request, name, full, status_code=status)
+
+
+def province_name(code: str, lang: str) -> str:
+    province = find_province(code)
+    if province is None:
+        return code
+    return province.name_zh if lang == "zh-CN" else province.name_en
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(read_form)]
+
+
+def text_of(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def error_page(request: Request, exc: OpenBeianError, status: int) -> Response:
-    return JSONResponse({"error": exc.to_dict()}, status_code=status)
+    """An error as an HTML page in the user's language (the app's handler calls it for page paths)."""
+    actor = page_actor(request) if "session" in request.scope else None
+    lang = request_language(request)
+    context = {
+        "status": status,
+        "title": ERROR_TITLES.get(status, N_("Something went wrong")),
+        "message": exc.text.get(lang),
+        "fields": [(path, text.get(lang)) for path, text in exc.fields.items()],
+        "show_login": isinstance(exc, AuthenticationFailed) or (status == 404 and actor is None),
+    }
+    return render(request, "error.html", context, status, actor)
+
+
+# -- language ----------------------------------------------------------------------------------------
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next_: Annotated[str, Query(alias="next")] = "/") -> Response:
+    response = redirect(safe_next(next_, "/"))
+    lang = normalise_language(code)
+    if lang is not None:
+        response.set_cookie("lang", lang, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True)
+    return response
+
+
+# -- the registry query ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    record: PublicRecord
+    kind: Text | str
+    site_type: str
+    province: str
+    approved_at: datetime
+    status: str
+
+
+def registry_rows(records: list[PublicRecord], lang: str) -> list[RecordRow]:
+    _ = gettext(lang)
+    rows = []
+    for r in records:
+        kind: Text | str = r.subject_kind
+        if r.subject_kind in SubjectKind.__members__.values():
+            kind = SubjectKind(r.subject_kind).label
+        site_type = _(SERVICE_TYPE_LABELS[ServiceType(r.site_type)]) if r.site_type in ServiceType else r.site_type
+        status = _(STATUS_LABELS[r.status]) if r.status in STATUS_LABELS else r.status
+        approved = datetime.fromisoformat(r.approved_at)
+        rows.append(RecordRow(r, kind, site_type, province_name(r.province_code, lang), approved, status))
+    return rows
+
+
+@router.get("/")
+def home(request: Request, by: str = "domain", q: str = "") -> Response:
+    lang = request_language(request)
+    kind = by if by in QUERY_KINDS else "domain"
+    query = q.strip()
+    rows: list[RecordRow] | None = None
+    error = ""
+    status = 200
+    if query:
+        service = RegistryService(ctx_of(request))
+        try:
+            if kind == "domain":
+                records = service.query(domain=query)
+            elif kind == "number":
+                records = service.query(number=query)
+            else:
+                records = service.query(subject=query)
+            rows = registry_rows(records, lang)
+        except ValidationError as exc:
+            error = (exc.fields.get(kind) or exc.fields.get("query") or exc.text).get(lang)
+            status = 422
+    context = {
+        "kinds": QUERY_KINDS,
+        "hints": QUERY_HINTS,
+        "by": kind,
+        "q": q,
+        "rows": rows,
+        "error": error,
+    }
+    return render(request, "home.html", context, status, page_actor(request))
+
+
+# -- login -------------------------------------------------------------------------------------------
+
+
+def login_page(request: Request, username: str, next_: str, error: str = "", status: int = 200) -> Response:
+    sandbox = settings_of(request).dev_sms_outbox
+    context = {
+        "username": username,
+        "next": next_,
+        "error": error,
+        "demo_logins": demo_logins() if sandbox else [],
+    }
+    return render(request, "login.html", context, status, page_actor(request))
+
+
+@router.get("/login")
+def login_form(request: Request, next_: Annotated[str, Query(alias="next")] = "/orders") -> Response:
+    return login_page(request, "", safe_next(next_))
+
+
+@router.post("/login")
+def login(request: Request, form: Form) -> Response:
+    check_csrf(request, form)
+    username = text_of(form, "username")
+    next_ = safe_next(text_of(form, "next"))
+    try:
+        account = AccountService(ctx_of(request)).authenticate(username, text_of(form, "password"))
+    except AuthenticationFailed as exc:
+        return login_page(request, username, next_, exc.text.get(request_language(request)), 401)
+    request.session.clear()  # a new session on login: nothing chosen before it carries over
+    request.session["account_id"] = account.id
+    return redirect(next_)
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form) -> Response:
+    check_csrf(request, form)
+    request.session.clear()
+    flash(request, Text("You are logged out.", "您已退出登录。"))
+    return redirect("/")
+
+
+# -- order lists -------------------------------------------------------------------------------------
+
+
+@router.get("/orders")
+def orders(request: Request, stage: str = "") -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    ctx = ctx_of(request)
+    chosen = Stage(stage) if stage in Stage.__members__.values() else None
+    summaries = OrderService(ctx).find(actor, (chosen,) if chosen else ())
+    free_numbers = 0
+    if actor.role is Role.APPLICANT:
+        free_numbers = sum(1 for n in OrderService(ctx).service_numbers(actor) if n.order_id is None)
+    context = {
+        "title": QUEUE_TITLES[actor.role],
+        "orders": summaries,
+        "now": ctx.clock.now(),
+        "stages": list(Stage),
+        "stage": chosen,
+        "free_numbers": free_numbers,
+    }
+    return render(request, "orders.html", context, actor=actor)
+
+
+# -- the order form ----------------------------------------------------------------------------------
+
+
+def site_count(form: Mapping[str, str] | FormData) -> int:
+    raw = form.get("site_count")
+    count = int(raw) if isinstance(raw, str) and raw.isdigit() else 1
+    return max(1, min(MAX_SITES, count))
+
+
+def field_names(sites: int) -> list[str]:
+    return list(SUBJECT_FIELDS) + [f"sites[{i}].{name}" for i in range(sites) for name in SITE_FIELDS]
+
+
+def blank_values() -> dict[str, str]:
+    values = dict.fromkeys(field_names(1), "")
+    values.update(
+        {
+            "subject.document.type": DocumentType.RESIDENT_ID.value,
+            "subject.leader.document.type": DocumentType.RESIDENT_ID.value,
+            "sites[0].service_type": ServiceType.WEBSITE.value,
+            "sites[0].leader.document.type": DocumentType.RESIDENT_ID.value,
+        }
+    )
+    return values
+
+
+def values_of_form(form: FormData) -> dict[str, str]:
+    return {name: text_of(form, name) for name in field_names(site_count(form))}
+
+
+def _person_values(prefix: str, person: Person) -> dict[str, str]:
+    return {
+        f"{prefix}.name": person.name,
+        f"{prefix}.document.type": person.document.type.value,
+        f"{prefix}.document.number": person.document.number,
+        f"{prefix}.mobile": person.mobile.removeprefix("+86"),
+        f"{prefix}.email": person.email,
+    }
+
+
+def values_of_order(order: FilingOrder) -> dict[str, str]:
+    s = order.subject
+    values = {
+        "service_number": order.service_number,
+        "subject.kind": s.kind.value,
+        "subject.name": s.name,
+        "subject.province": s.province_code,
+        "subject.document.type": s.document.type.value,
+        "subject.document.number": s.document.number,
+        "subject.address": s.address,
+        **_person_values("subject.leader", s.leader),
+    }
+    for i, site in enumerate(order.sites):
+        values.update(
+            {
+                f"sites[{i}].name": site.name,
+                f"sites[{i}].service_type": site.service_type.value,
+                f"sites[{i}].domains": "\n".join(site.domain_names),
+                f"sites[{i}].app_id": site.app_id or "",
+            }
+        )
+        if site.leader == s.leader:
+            values.update(dict.fromkeys((f"sites[{i}].leader.{k}" for k in SITE_FIELDS if "." in k), ""))
+            values[f"sites[{i}].leader.document.type"] = DocumentType.RESIDENT_ID.value
+        else:
+            values.update(_person_values(f"sites[{i}].leader", site.leader))
+    return values
+
+
+def order_data(values: Mapping[str, str]) -> dict[str, Any]:
+    """The document services.forms.parse_order_form takes, from the form's flat input names."""
+
+    def v(name: str) -> str:
+        return values.get(name, "")
+
+    def person(prefix: str) -> dict[str, Any]:
+        return {
+            "name": v(f"{prefix}.name"),
+            "document": {"type": v(f"{prefix}.document.type"), "number": v(f"{prefix}.document.number")},
+            "mobile": v(f"{prefix}.mobile"),
+            "email": v(f"{prefix}.email"),
+        }
+
+    sites = []
+    for i in range(site_count(values)):
+        site: dict[str, Any] = {
+            "name": v(f"sites[{i}].name"),
+            "service_type": v(f"sites[{i}].service_type"),
+            "domains": v(f"sites[{i}].domains"),
+            "app_id": v(f"sites[{i}].app_id"),
+        }
+        leader_typed = any(v(f"sites[{i}].leader.{k}").strip() for k in ("name", "document.number", "mobile", "email"))
+        if leader_typed:
+            site["leader"] = person(f"sites[{i}].leader")
+        sites.append(site)
+    return {
+        "service_number": v("service_number"),
+        "subject": {
+            "kind": v("subject.kind"),
+            "name": v("subject.name"),
+            "province": v("subject.province"),
+            "document": {"type": v("subject.document.type"), "number": v("subject.document.number")},
+            "address": v("subject.address"),
+            "leader": person("subject.leader"),
+        },
+        "sites": sites,
+    }
+
+
+def input_for(path: str, names: list[str]) -> str | None:
+    """The input an error path belongs to: sites[0].domains[2] -> sites[0].domains."""
+    best = None
+    for name in names:
+        if (path == name or path.startswith((name + ".", name + "["))) and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+def form_errors(exc: OpenBeianError, names: list[str], lang: str) -> tuple[dict[str, list[str]], list[str]]:
+    """Messages beside their inputs, and the ones that belong to no input (shown above the form)."""
+    beside: dict[str, list[str]] = {}
+    general: list[str] = []
+    for path, text in exc.fields.items():
+        name = input_for(path, names)
+        if name is None:
+            general.append(f"{path}: {text.get(lang)}" if path else text.get(lang))
+        else:
+            beside.setdefault(name, []).append(text.get(lang))
+    if not exc.fields:
+        general.append(exc.text.get(lang))
+    return beside, general
+
+
+def with_site_count(values: dict[str, str], count: int) -> dict[str, str]:
+    out = {k: v for k, v in values.items() if not k.startswith("sites[")}
+    for name in field_names(count):
+        if name.startswith("sites["):
+            out[name] = values.get(name, "")
+    for i in range(count):
+        for key, default in (("service_type", ServiceType.WEBSITE.value), ("leader.document.type", "resident_id")):
+            out[f"sites[{i}].{key}"] = out[f"sites[{i}].{key}"] or default
+    out["site_count"] = str(count)
+    return out
+
+
+def order_form_page(
+    request: Request,
+    actor: Actor,
+    values: dict[str, str],
+    order: FilingOrder | None = None,
+    exc: OpenBeianError | None = None,
+    status: int = 200,
+) -> Response:
+    lang = request_language(request)
+    count = site_count(values)
+    values = with_site_count(values, count)
+    names = field_names(count)
+    errors, general = form_errors(exc, names, lang) if exc else ({}, [])
+    numbers = [
+        n
+        for n in OrderService(ctx_of(request)).service_numbers(actor)
+        if n.order_id is None or (order is not None and n.order_id == order.id)
+    ]
+    context = {
+        "order": order,
+        "values": values,
+        "errors": errors,
+        "general": general,
+        "summary": exc.text.get(lang) if exc else "",
+        "labels": {**SUBJECT_FIELDS, **{f"sites[{i}].{k}": v for i in range(count) for k, v in SITE_FIELDS.items()}},
+        "site_count": count,
+        "max_sites": MAX_SITES,
+        "service_numbers": numbers,
+        "kinds": list(SubjectKind),
+        "provinces": all_provinces(),
+        "documents": DOCUMENT_LABELS,
+        "personal_documents": [d for d in DOCUMENT_LABELS if d in PERSONAL_DOCUMENTS],
+        "service_types": SERVICE_TYPE_LABELS,
+        "action": f"/orders/{order.id}/edit" if order else "/orders/new",
+    }
+    return render(request, "order_form.html", context, status, actor)
+
+
+def require_applicant(actor: Actor) -> None:
+    if actor.role is not Role.APPLICANT:
+        raise PermissionDenied(Text("only applicants file orders", "只有备案申请人可以提交备案订单"))
+
+
+def editable_draft(request: Request, actor: Actor, order_id: int) -> FilingOrder:
+    order = OrderService(ctx_of(request)).get(actor, order_id)
+    if actor.role is not Role.APPLICANT or order.stage is not Stage.DRAFT:
+        raise PermissionDenied(Text("only the applicant edits a draft", "只有申请人可以修改草稿"))
+    return order
+
+
+def resize_request(form: FormData, values: dict[str, str]) -> dict[str, str] | None:
+    """The values with a site added or removed when the user pressed one of those buttons, else None."""
+    op = text_of(form, "op")
+    count = site_count(values)
+    if op == "add_site" and count < MAX_SITES:
+        return with_site_count(values, count + 1)
+    if op.startswith("remove_site:") and op[12:].isdigit() and count > 1:
+        gone = int(op[12:])
+        shifted = {k: v for k, v in values.items() if not k.startswith("sites[")}
+        for i in range(count - 1):
+            source = i if i < gone else i + 1
+            for key in SITE_FIELDS:
+                shifted[f"sites[{i}].{key}"] = values.get(f"sites[{source}].{key}", "")
+        shifted["site_count"] = str(count - 1)
+        return shifted
+    return None
+
+
+@router.get("/orders/new")
+def new_order_form(request: Request) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    require_applicant(actor)
+    return order_form_page(request, actor, blank_values())
+
+
+@router.post("/orders/new")
+def create_order(request: Request, form: Form) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    check_csrf(request, form)
+    require_applicant(actor)
+    values = values_of_form(form)
+    values["site_count"] = str(site_count(form))
+    resized = resize_request(form, values)
+    if resized is not None:
+        return order_form_page(request, actor, resized)
+    try:
+        order = OrderService(ctx_of(request)).create(actor, order_data(values))
+    except (ValidationError, Conflict) as exc:
+        return order_form_page(request, actor, values, exc=exc, status=status_of(exc))
+    flash(
+        request,
+        Text(
+            f"Order {order.id} saved as a draft. Check it, then submit it for review.",
+            f"订单 {order.id} 已保存为草稿。请核对后提交初审。",
+        ),
+    )
+    return redirect(f"/orders/{order.id}")
+
+
+@router.get("/orders/{order_id}/edit")
+def edit_order_form(request: Request, order_id: int) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    order = editable_draft(request, actor, order_id)
+    values = values_of_order(order)
+    values["site_count"] = str(len(order.sites))
+    return order_form_page(request, actor, values, order)
+
+
+@router.post("/orders/{order_id}/edit")
+def update_order(request: Request, order_id: int, form: Form) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    check_csrf(request, form)
+    order = editable_draft(request, actor, order_id)
+    values = values_of_form(form)
+    values["site_count"] = str(site_count(form))
+    resized = resize_request(form, values)
+    if resized is not None:
+        return order_form_page(request, actor, resized, order)
+    try:
+        OrderService(ctx_of(request)).update(actor, order_id, order_data(values))
+    except (ValidationError, Conflict) as exc:
+        return order_form_page(request, actor, values, order, exc, status_of(exc))
+    flash(request, Text(f"Order {order_id} saved.", f"订单 {order_id} 已保存。"))
+    return redirect(f"/orders/{order_id}")
+
+
+# -- the order page ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionButton:
+    trigger: Trigger
+    needs_note: bool
+    danger: bool
+
+
+DANGEROUS = {Trigger.WITHDRAW, Trigger.ABANDON, Trigger.REJECT, Trigger.RETURN}
+
+
+def order_page(
+    request: Request,
+    actor: Actor,
+    order_id: int,
+    *,
+    error: OpenBeianError | None = None,
+    note: str = "",
+    code_error: str = "",
+    status: int = 200,
+) -> Response:
+    ctx = ctx_of(request)
+    lang = request_language(request)
+    service = OrderService(ctx)
+    order = service.get(actor, order_id)
+    actions = [
+        ActionButton(t, bool((tr := transition_for(order.stage, t)) and tr.needs_note), t in DANGEROUS)
+        for t in service.actions(actor, order)
+    ]
+    mine = actor.role is Role.ADMIN or (actor.role is Role.APPLICANT and order.applicant_id == actor.account_id)
+    sms_form = order.stage is Stage.SMS_CHECK and order.sms is not None and mine
+    outbox = service.outbox(actor, order_id) if sms_form and settings_of(request).dev_sms_outbox else []
+    accounts = AccountService(ctx)
+    names: dict[int, str] = {}
+    for entry in order.history:
+        if entry.actor_id is not None and entry.actor_id not in names:
+            account = accounts.by_id(entry.actor_id)
+            names[entry.actor_id] = account.display_name if account else f"#{entry.actor_id}"
+    last_note = ""
+    if order.stage is Stage.DRAFT and order.history and order.history[-1].note:
+        last_note = order.history[-1].note
+    note_error = ""
+    if error is not None and "note" in error.fields:
+        note_error = error.fields["note"].get(lang)
+    context = {
+        "order": order,
+        "now": ctx.clock.now(),
+        "actions": actions,
+        "editable": actor.role is Role.APPLICANT and order.stage is Stage.DRAFT,
+        "sms_form": sms_form,
+        "outbox": outbox,
+        "names": names,
+        "last_note": last_note,
+        "last_entry": order.history[-1] if order.history else None,
+        "error": error.text.get(lang) if error is not None and not note_error else "",
+        "note": note,
+        "note_error": note_error,
+        "code_error": code_error,
+        "documents": DOCUMENT_LABELS,
+        "service_types": SERVICE_TYPE_LABELS,
+    }
+    return render(request, "order.html", context, status, actor)
+
+
+@router.get("/orders/{order_id}")
+def show_order(request: Request, order_id: int) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    return order_page(request, actor, order_id)
+
+
+@router.post("/orders/{order_id}/actions/{trigger}")
+def act_on_order(request: Request, order_id: int, trigger: str, form: Form) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    check_csrf(request, form)
+    try:
+        chosen = Trigger(trigger)
+    except ValueError:
+        raise NotFound(Text(f"no action {trigger!r}", f"没有操作 {trigger!r}")) from None
+    note = text_of(form, "note")
+    try:
+        order = OrderService(ctx_of(request)).act(actor, order_id, chosen, note)
+    except (ValidationError, PermissionDenied, Conflict) as exc:
+        return order_page(request, actor, order_id, error=exc, note=note, status=status_of(exc))
+    label = chosen.label
+    moved = Text(
+        f"Order {order_id}: {label.en}. Stage now: {order.stage.label.en}.",
+        f"订单 {order_id}：{label.zh}。当前阶段：{order.stage.label.zh}。",
+    )
+    flash(request, moved)
+    if not can_see(actor, order):  # e.g. an officer's rejection sends the order back to the applicant
+        return redirect("/orders")
+    return redirect(f"/orders/{order_id}")
+
+
+@router.post("/orders/{order_id}/sms")
+def enter_sms_code(request: Request, order_id: int, form: Form) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    check_csrf(request, form)
+    lang = request_language(request)
+    try:
+        outcome, order = OrderService(ctx_of(request)).enter_sms_code(actor, order_id, text_of(form, "code"))
+    except ValidationError as exc:
+        message = (exc.fields.get("code") or exc.text).get(lang)
+        return order_page(request, actor, order_id, code_error=message, status=422)
+    except (PermissionDenied, Conflict) as exc:
+        return order_page(request, actor, order_id, error=exc, status=status_of(exc))
+    if outcome is SmsOutcome.PASSED:
+        flash(
+            request,
+            Text(
+                "SMS code confirmed: the order went to the regulator for review.",
+                "短信核验通过：订单已提交管局审核。",
+            ),
+        )
+    elif outcome is SmsOutcome.WRONG:
+        left = order.sms_tries_left
+        flash(
+            request,
+            Text(f"Wrong code. Tries left: {left}.", f"验证码错误。剩余尝试次数：{left}。"),
+            "error",
+        )
+    else:
+        flash(
+            request,
+            Text(
+                "The SMS check failed: the order went back to the provider, which will send a new code.",
+                "短信核验失败：订单已退回接入商，接入商将重新发送验证码。",
+            ),
+            "error",
+        )
+    return redirect(f"/orders/{order_id}")
