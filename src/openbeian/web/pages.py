@@ -60,6 +60,9 @@ TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
+SUBJECT_KINDS = frozenset(k.value for k in SubjectKind)
+SERVICE_TYPES = frozenset(t.value for t in ServiceType)
+STAGES = frozenset(s.value for s in Stage)
 QUERY_KINDS = {"domain": N_("Domain"), "number": N_("Filing number"), "subject": N_("Subject name")}
 QUERY_HINTS = {
     "domain": N_("e.g. example.cn or www.example.cn"),
@@ -312,10 +315,8 @@ def registry_rows(records: list[PublicRecord], lang: str) -> list[RecordRow]:
     _ = gettext(lang)
     rows = []
     for r in records:
-        kind: Text | str = r.subject_kind
-        if r.subject_kind in SubjectKind.__members__.values():
-            kind = SubjectKind(r.subject_kind).label
-        site_type = _(SERVICE_TYPE_LABELS[ServiceType(r.site_type)]) if r.site_type in ServiceType else r.site_type
+        kind: Text | str = SubjectKind(r.subject_kind).label if r.subject_kind in SUBJECT_KINDS else r.subject_kind
+        site_type = _(SERVICE_TYPE_LABELS[ServiceType(r.site_type)]) if r.site_type in SERVICE_TYPES else r.site_type
         status = _(STATUS_LABELS[r.status]) if r.status in STATUS_LABELS else r.status
         approved = datetime.fromisoformat(r.approved_at)
         rows.append(RecordRow(r, kind, site_type, province_name(r.province_code, lang), approved, status))
@@ -404,7 +405,7 @@ def orders(request: Request, stage: str = "") -> Response:
     if actor is None:
         return login_redirect(request)
     ctx = ctx_of(request)
-    chosen = Stage(stage) if stage in Stage.__members__.values() else None
+    chosen = Stage(stage) if stage in STAGES else None
     summaries = OrderService(ctx).find(actor, (chosen,) if chosen else ())
     free_numbers = 0
     if actor.role is Role.APPLICANT:
@@ -832,8 +833,8 @@ def enter_sms_code(request: Request, order_id: int, form: Form) -> Response:
         flash(
             request,
             Text(
-                "The SMS check failed: the order went back to the provider, which will send a new code.",
-                "短信核验失败：订单已退回接入商，接入商将重新发送验证码。",
+                "The SMS check failed: the order went back to the provider's first review.",
+                "短信核验失败：订单已退回接入商初审。",
             ),
             "error",
         )
