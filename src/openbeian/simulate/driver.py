@@ -13,6 +13,7 @@ from typing import Any
 from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.provinces import Province, all_provinces
 from openbeian.domain.workflow import Role, Stage, Trigger
+from openbeian.errors import Conflict
 from openbeian.services.accounts import AccountService, actor_of
 from openbeian.services.context import Context
 from openbeian.services.orders import OrderService
@@ -40,24 +41,34 @@ class Cast:
 
 
 def ensure_cast(ctx: Context, reviewer_username: str = "sim-reviewer", officer_prefix: str = "sim-officer") -> Cast:
+    """Create what is missing; safe when several processes start at once (the loser of a race re-reads)."""
     accounts = AccountService(ctx)
-    with ctx.db.unit_of_work() as uow:
-        if uow.accounts.provider_by_name(PROVIDER_NAME) is None:
-            uow.accounts.add_provider(PROVIDER_NAME, PROVIDER_NAME_EN, ctx.clock.now())
-            uow.commit()
-    with ctx.db.unit_of_work(readonly=True) as uow:
-        existing = {a.username: a for a in uow.accounts.all()}
-    reviewer = existing.get(reviewer_username) or accounts.create_user(
-        reviewer_username, None, Role.REVIEWER, "模拟审核员", provider=PROVIDER_NAME
-    )
-    officers = {}
-    for province in all_provinces():
-        username = f"{officer_prefix}-{province.code}"
-        account = existing.get(username) or accounts.create_user(
-            username, None, Role.OFFICER, f"{province.short_name_zh}管局", province=province.code
-        )
-        officers[province.code] = actor_of(account)
-    return Cast(actor_of(reviewer), officers)
+    try:
+        with ctx.db.unit_of_work() as uow:
+            if uow.accounts.provider_by_name(PROVIDER_NAME) is None:
+                uow.accounts.add_provider(PROVIDER_NAME, PROVIDER_NAME_EN, ctx.clock.now())
+                uow.commit()
+    except Conflict:
+        pass
+
+    def account(username: str, role: Role, name: str, **tenant: str) -> Actor:
+        with ctx.db.unit_of_work(readonly=True) as uow:
+            found = uow.accounts.by_username(username)
+        if found is None:
+            try:
+                found = accounts.create_user(username, None, role, name, **tenant)
+            except Conflict:
+                with ctx.db.unit_of_work(readonly=True) as uow:
+                    found = uow.accounts.by_username(username)
+        assert found is not None
+        return actor_of(found)
+
+    reviewer = account(reviewer_username, Role.REVIEWER, "模拟审核员", provider=PROVIDER_NAME)
+    officers = {
+        p.code: account(f"{officer_prefix}-{p.code}", Role.OFFICER, f"{p.short_name_zh}管局", province=p.code)
+        for p in all_provinces()
+    }
+    return Cast(reviewer, officers)
 
 
 def new_applicant_order(

@@ -101,7 +101,13 @@ class AccountRepository:
         return None if row is None else _account(row)
 
     def add_provider(self, name: str, name_en: str, at: datetime) -> Provider:
-        provider_id = new_id(self.conn.execute(providers.insert().values(name=name, name_en=name_en, created_at=at)))
+        try:
+            with self.conn.begin_nested():
+                provider_id = new_id(
+                    self.conn.execute(providers.insert().values(name=name, name_en=name_en, created_at=at))
+                )
+        except IntegrityError:
+            raise Conflict(Text(f"provider {name!r} exists", f"接入商 {name!r} 已存在")) from None
         return Provider(int(provider_id), name, name_en)
 
     def provider_by_name(self, name: str) -> Provider | None:
