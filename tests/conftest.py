@@ -158,7 +158,9 @@ class Filings:
         """A fresh service number on a new instance sold to `applicant` (by the simulation's provider)."""
         account = AccountService(self.ctx).by_id(applicant.account_id or 0)
         assert account is not None
-        _, numbers = ResourceService(self.ctx).add_instance(reviewer or self.cast.reviewer, account.username, ["47.95.1.2"])
+        _, numbers = ResourceService(self.ctx).add_instance(
+            reviewer or self.cast.reviewer, account.username, ["47.95.1.2"]
+        )
         return numbers[0].code
 
     def form(

@@ -373,9 +373,7 @@ def test_format_site_number_appends_the_sequence_and_letter(
     assert (parsed.service_seq, parsed.service_type) == (seq, service_type)
 
 
-@pytest.mark.parametrize(
-    "subject", ["京ICP备2026000001号-1", "京公网安备11010802020134号", "川ICP备1XXXXXX1号"]
-)
+@pytest.mark.parametrize("subject", ["京ICP备2026000001号-1", "京公网安备11010802020134号", "川ICP备1XXXXXX1号"])
 def test_format_site_number_needs_a_valid_subject_number(subject: str) -> None:
     with pytest.raises(InvalidNumber):
         format_site_number(subject, 2, ServiceType.APP)
@@ -491,11 +489,7 @@ def test_a_noisy_variant_parses_to_the_same_number_as_the_canonical(
     assert parse_number(text) == parse_number(canonical)
 
 
-@given(
-    st.text(
-        alphabet=st.characters(codec="utf-8") | st.sampled_from("京蜀川ICP备证号公网安备B12-AXK0123456789")
-    )
-)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("京蜀川ICP备证号公网安备B12-AXK0123456789")))
 def test_any_text_either_parses_to_a_fixed_point_or_is_rejected_cleanly(text: str) -> None:
     parsed = try_parse(text)
     if parsed is not None:

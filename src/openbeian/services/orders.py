@@ -80,7 +80,7 @@ class OrderService:
             )
             check_not_filed(uow, order)
             order_id = uow.orders.add(order)
-            uow.resources.bind_service_number(draft.service_number, order_id)
+            self._bind(uow, draft.service_number, order_id)
             uow.commit()
         return order
 
@@ -105,9 +105,18 @@ class OrderService:
             order.updated_at = self.ctx.clock.now()
             check_not_filed(uow, order)
             uow.orders.save(order)
-            uow.resources.bind_service_number(draft.service_number, order.id)
+            assert order.id is not None
+            self._bind(uow, draft.service_number, order.id)
             uow.commit()
         return order
+
+    @staticmethod
+    def _bind(uow: UnitOfWork, code: str, order_id: int) -> None:
+        """Bind the service number to the order; a concurrent draft may have taken it since we looked."""
+        if not uow.resources.bind_service_number(code, order_id):
+            number = uow.resources.service_number(code)
+            if number is None or number.order_id != order_id:
+                raise ValidationError.for_field("service_number", "already used by another order", "已被其他订单使用")
 
     def _access_for(self, uow: UnitOfWork, actor: Actor, draft: OrderDraft, keep: int | None = None) -> AccessRecord:
         number = uow.resources.service_number(draft.service_number)

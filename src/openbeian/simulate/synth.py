@@ -120,7 +120,7 @@ def applicant(rng: random.Random, unique: str, province: Province | None = None,
     if kind == "individual":
         subject_name = leader_name
         document = dict(leader["document"])
-        sites: list[dict[str, Any]] = [{"name": f"{leader_name}的{rng.choice(BLOG_TOPICS)}", "service_type": "website"}]
+        sites: list[dict[str, Any]] = [{"name": f"{rng.choice(BLOG_TOPICS)}分享", "service_type": "website"}]
     else:
         subject_name = f"{province.short_name_zh}{rng.choice(TRADE)}{rng.choice(INDUSTRY)}有限公司"
         document = {"type": "business_license", "number": credit_code(rng, province)}

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.domain.numbers import ServiceType, format_site_number, format_subject_number
@@ -22,6 +22,7 @@ from openbeian.store.schema import (
 )
 
 ISSUE_RETRIES = 20
+_CHANGE_LOG_LOCK = 7_411_043  # pg_advisory_xact_lock key
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,10 @@ class RegistryRepository:
         site_number: str | None,
         payload: dict[str, object],
     ) -> int:
+        if self.conn.dialect.name == "postgresql":
+            # Sequence numbers are taken at insert, not at commit: serialise writers of the change log so a
+            # reader following it by sequence number never skips a change that commits late.
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
         result = self.conn.execute(
             registry_changes.insert().values(
                 at=at,
@@ -222,7 +227,7 @@ class RegistryRepository:
     def by_subject_name(self, name: str, limit: int = 50) -> list[RegistryRecord]:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return self._records(
-            registry_subjects.c.name.like(bindparam("pattern"), escape="\\"), {"pattern": f"%{escaped}%"}, limit
+            registry_subjects.c.name.ilike(bindparam("pattern"), escape="\\"), {"pattern": f"%{escaped}%"}, limit
         )
 
     def count_sites(self) -> int:
