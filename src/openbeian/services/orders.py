@@ -9,7 +9,7 @@ from typing import Any
 from openbeian.domain.access import AccessRecord
 from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, OrderKind, SmsOutcome
 from openbeian.domain.provinces import by_code
-from openbeian.domain.workflow import Role, Stage, Trigger, transition_for, triggers_from
+from openbeian.domain.workflow import Role, Stage, Trigger, triggers_from
 from openbeian.errors import NotFound, PermissionDenied, Text, ValidationError
 from openbeian.services.context import Context
 from openbeian.services.forms import OrderDraft, parse_order_form
@@ -144,9 +144,9 @@ class OrderService:
             ensure_visible(actor, order)
             if actor.role is Role.APPLICANT and order.applicant_id != actor.account_id:
                 raise NotFound(Text(f"order {order_id} not found", f"未找到订单 {order_id}"))
-            if trigger is Trigger.APPROVE and transition_for(order.stage, trigger) is not None:
+            order.move(trigger, actor, now, self.ctx.calendar, note)  # checks the stage and the role first
+            if order.stage is Stage.APPROVED:
                 order.issued = issue_numbers(uow, order, now)
-            order.move(trigger, actor, now, self.ctx.calendar, note)
             self._on_enter(uow, order)
             uow.orders.save(order)
             uow.commit()

@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from openbeian import __version__
 from openbeian.clock import Clock, SystemClock
 from openbeian.config import Settings
-from openbeian.errors import OpenBeianError
+from openbeian.errors import NotFound, OpenBeianError, Text
 from openbeian.services.context import Context
 from openbeian.store.uow import Database
 from openbeian.web import api, pages
@@ -59,6 +59,8 @@ def create_app(settings: Settings, clock: Clock | None = None, db: Database | No
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith("/api/") and exc.status_code == 404:
+            return pages.error_page(request, NotFound(Text("page not found", "页面不存在")), 404)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             {"error": {"code": code, "message": str(exc.detail), "fields": {}}}, status_code=exc.status_code

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -30,7 +30,8 @@ from openbeian.clock import CHINA_TZ
 from openbeian.config import Settings
 from openbeian.domain.numbers import ServiceType
 from openbeian.domain.orders import Actor, FilingOrder, SmsOutcome
-from openbeian.domain.provinces import all_provinces, find as find_province
+from openbeian.domain.provinces import all_provinces
+from openbeian.domain.provinces import find as find_province
 from openbeian.domain.subjects import PERSONAL_DOCUMENTS, DocumentType, Person, SubjectKind
 from openbeian.domain.workflow import Role, Stage, Trigger, transition_for
 from openbeian.errors import (
@@ -47,15 +48,15 @@ from openbeian.services.context import Context
 from openbeian.services.forms import MAX_SITES
 from openbeian.services.orders import OrderService
 from openbeian.services.registry import PublicRecord, RegistryService
-from openbeian.services.tenancy import can_see
+from openbeian.services.tenancy import REGULATOR_STAGES, can_see
 from openbeian.simulate.demo import demo_logins
 from openbeian.web.auth import optional_actor
 from openbeian.web.errors import status_of
-from openbeian.web.i18n import LANGUAGES, N_, Translate, gettext, normalise_language, request_language
+from openbeian.web.i18n import LANGUAGES, N_, gettext, normalise_language, request_language
 
 router = APIRouter(include_in_schema=False)
 
-HERE = Path(__file__).parent
+HERE = FilePath(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
@@ -93,6 +94,12 @@ QUEUE_TITLES = {
     Role.OFFICER: N_("Regulator queue"),
     Role.ADMIN: N_("All orders"),
     Role.SYSTEM: N_("All orders"),
+}
+DEMO_NOTES = {
+    "applicant": N_("files orders; has free service numbers and an order in every stage"),
+    "reviewer": N_("the access provider's first review (初审) and verification"),
+    "officer": N_("the Beijing regulator; officer-<province code> for the others, e.g. officer-440000"),
+    "admin": N_("sees every order"),
 }
 ERROR_TITLES = {
     401: N_("Please log in"),
@@ -151,6 +158,13 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
+def order_number(text: str) -> int:
+    """An order id from a page path: anything but digits is a "not found" page (not a JSON validation error)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise NotFound(Text(f"order {text} not found", f"未找到订单 {text}"))
+    return int(text)
+
+
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
@@ -204,7 +218,7 @@ def pop_flashes(request: Request, lang: str) -> list[dict[str, str]]:
 
 def safe_next(value: str | None, default: str = "/orders") -> str:
     """A local path to go on to after a login or a language switch, never another site."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or not value.isprintable():
         return default
     return value
 
@@ -241,7 +255,8 @@ def render(
         "_": _,
         "label": lambda text: text.get(lang),
         "actor": actor,
-        "csrf": csrf_token(request) if "session" in request.scope else "",
+        # Called by the forms only, so a visitor who just queries the registry gets no cookie.
+        "csrf": lambda: csrf_token(request) if "session" in request.scope else "",
         "flashes": pop_flashes(request, lang),
         "here": here(request),
         "other_lang": other,
@@ -277,6 +292,8 @@ def error_page(request: Request, exc: OpenBeianError, status: int) -> Response:
     actor = page_actor(request) if "session" in request.scope else None
     lang = request_language(request)
     context = {
+        # The language switch and the login come back here: a page to GET, not the POST that failed.
+        "here": here(request) if request.method == "GET" else ("/orders" if actor else "/"),
         "status": status,
         "title": ERROR_TITLES.get(status, N_("Something went wrong")),
         "message": exc.text.get(lang),
@@ -361,10 +378,15 @@ def home(request: Request, by: str = "domain", q: str = "") -> Response:
 def login_page(request: Request, username: str, next_: str, error: str = "", status: int = 200) -> Response:
     sandbox = settings_of(request).dev_sms_outbox
     context = {
+        "here": "/login?next=" + quote(next_, safe=""),
         "username": username,
         "next": next_,
         "error": error,
-        "demo_logins": demo_logins() if sandbox else [],
+        "demo_logins": [
+            (Role(d.role).label, d.username, d.password, DEMO_NOTES.get(d.role, d.note)) for d in demo_logins()
+        ]
+        if sandbox
+        else [],
     }
     return render(request, "login.html", context, status, page_actor(request))
 
@@ -414,7 +436,7 @@ def orders(request: Request, stage: str = "") -> Response:
         "title": QUEUE_TITLES[actor.role],
         "orders": summaries,
         "now": ctx.clock.now(),
-        "stages": list(Stage),
+        "stages": list(REGULATOR_STAGES) if actor.role is Role.OFFICER else list(Stage),
         "stage": chosen,
         "free_numbers": free_numbers,
     }
@@ -426,7 +448,7 @@ def orders(request: Request, stage: str = "") -> Response:
 
 def site_count(form: Mapping[str, str] | FormData) -> int:
     raw = form.get("site_count")
-    count = int(raw) if isinstance(raw, str) and raw.isdigit() else 1
+    count = int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else 1
     return max(1, min(MAX_SITES, count))
 
 
@@ -448,7 +470,8 @@ def blank_values() -> dict[str, str]:
 
 
 def values_of_form(form: FormData) -> dict[str, str]:
-    return {name: text_of(form, name) for name in field_names(site_count(form))}
+    count = site_count(form)
+    return {**{name: text_of(form, name) for name in field_names(count)}, "site_count": str(count)}
 
 
 def _person_values(prefix: str, person: Person) -> dict[str, str]:
@@ -487,6 +510,7 @@ def values_of_order(order: FilingOrder) -> dict[str, str]:
             values[f"sites[{i}].leader.document.type"] = DocumentType.RESIDENT_ID.value
         else:
             values.update(_person_values(f"sites[{i}].leader", site.leader))
+    values["site_count"] = str(len(order.sites))
     return values
 
 
@@ -651,7 +675,6 @@ def create_order(request: Request, form: Form) -> Response:
     check_csrf(request, form)
     require_applicant(actor)
     values = values_of_form(form)
-    values["site_count"] = str(site_count(form))
     resized = resize_request(form, values)
     if resized is not None:
         return order_form_page(request, actor, resized)
@@ -670,25 +693,25 @@ def create_order(request: Request, form: Form) -> Response:
 
 
 @router.get("/orders/{order_id}/edit")
-def edit_order_form(request: Request, order_id: int) -> Response:
+def edit_order_form(request: Request, order_id_text: Annotated[str, Path(alias="order_id")]) -> Response:
+    order_id = order_number(order_id_text)
     actor = page_actor(request)
     if actor is None:
         return login_redirect(request)
     order = editable_draft(request, actor, order_id)
     values = values_of_order(order)
-    values["site_count"] = str(len(order.sites))
     return order_form_page(request, actor, values, order)
 
 
 @router.post("/orders/{order_id}/edit")
-def update_order(request: Request, order_id: int, form: Form) -> Response:
+def update_order(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
+    order_id = order_number(order_id_text)
     actor = page_actor(request)
     if actor is None:
         return login_redirect(request)
     check_csrf(request, form)
     order = editable_draft(request, actor, order_id)
     values = values_of_form(form)
-    values["site_count"] = str(site_count(form))
     resized = resize_request(form, values)
     if resized is not None:
         return order_form_page(request, actor, resized, order)
@@ -707,10 +730,22 @@ def update_order(request: Request, order_id: int, form: Form) -> Response:
 class ActionButton:
     trigger: Trigger
     needs_note: bool
-    danger: bool
+    danger: bool  # drawn in red
+    confirm: bool  # asks first: it cannot be undone
 
 
 DANGEROUS = {Trigger.WITHDRAW, Trigger.ABANDON, Trigger.REJECT, Trigger.RETURN}
+FINAL_MOVES = {Trigger.WITHDRAW, Trigger.ABANDON}
+WAITING_ON = {
+    Stage.DRAFT: N_("the applicant: edit and submit the draft"),
+    Stage.PROVIDER_REVIEW: N_("the access provider's first review"),
+    Stage.VERIFICATION: N_("the access provider's identity verification"),
+    Stage.SMS_CHECK: N_("the applicant: the SMS code sent to the leader's mobile"),
+    Stage.REGULATOR_REVIEW: N_("the provincial regulator's review"),
+    Stage.APPROVED: N_("nobody: the filing is done"),
+    Stage.WITHDRAWN: N_("nobody: the order was withdrawn"),
+    Stage.ABANDONED: N_("nobody: the order was abandoned"),
+}
 
 
 def order_page(
@@ -720,6 +755,7 @@ def order_page(
     *,
     error: OpenBeianError | None = None,
     note: str = "",
+    code: str = "",
     code_error: str = "",
     status: int = 200,
 ) -> Response:
@@ -728,18 +764,21 @@ def order_page(
     service = OrderService(ctx)
     order = service.get(actor, order_id)
     actions = [
-        ActionButton(t, bool((tr := transition_for(order.stage, t)) and tr.needs_note), t in DANGEROUS)
+        ActionButton(
+            t, bool((tr := transition_for(order.stage, t)) and tr.needs_note), t in DANGEROUS, t in FINAL_MOVES
+        )
         for t in service.actions(actor, order)
     ]
+    actions.sort(key=lambda a: a.danger)  # the way forward first, then returns, rejections, withdrawals
     mine = actor.role is Role.ADMIN or (actor.role is Role.APPLICANT and order.applicant_id == actor.account_id)
     sms_form = order.stage is Stage.SMS_CHECK and order.sms is not None and mine
     outbox = service.outbox(actor, order_id) if sms_form and settings_of(request).dev_sms_outbox else []
     accounts = AccountService(ctx)
     names: dict[int, str] = {}
-    for entry in order.history:
-        if entry.actor_id is not None and entry.actor_id not in names:
-            account = accounts.by_id(entry.actor_id)
-            names[entry.actor_id] = account.display_name if account else f"#{entry.actor_id}"
+    for account_id in [order.applicant_id, *(h.actor_id for h in order.history)]:
+        if account_id is not None and account_id not in names:
+            account = accounts.by_id(account_id)
+            names[account_id] = account.display_name if account else f"#{account_id}"
     last_note = ""
     if order.stage is Stage.DRAFT and order.history and order.history[-1].note:
         last_note = order.history[-1].note
@@ -762,20 +801,36 @@ def order_page(
         "code_error": code_error,
         "documents": DOCUMENT_LABELS,
         "service_types": SERVICE_TYPE_LABELS,
+        "waiting_on": WAITING_ON[order.stage],
+        "applicant_role": Role.APPLICANT,
+        "code": code,
+        "here": f"/orders/{order_id}",  # also after a POST: where the language switch comes back to
     }
     return render(request, "order.html", context, status, actor)
 
 
 @router.get("/orders/{order_id}")
-def show_order(request: Request, order_id: int) -> Response:
+def show_order(request: Request, order_id_text: Annotated[str, Path(alias="order_id")]) -> Response:
+    order_id = order_number(order_id_text)
     actor = page_actor(request)
     if actor is None:
         return login_redirect(request)
     return order_page(request, actor, order_id)
 
 
+@router.get("/orders/{order_id}/actions/{trigger}")
+@router.get("/orders/{order_id}/sms")
+def back_to_order(order_id_text: Annotated[str, Path(alias="order_id")]) -> Response:
+    """The targets of the order page's forms, reached by a GET (a bookmark, a typed address): the order."""
+    order_id = order_number(order_id_text)
+    return redirect(f"/orders/{order_id}")
+
+
 @router.post("/orders/{order_id}/actions/{trigger}")
-def act_on_order(request: Request, order_id: int, trigger: str, form: Form) -> Response:
+def act_on_order(
+    request: Request, order_id_text: Annotated[str, Path(alias="order_id")], trigger: str, form: Form
+) -> Response:
+    order_id = order_number(order_id_text)
     actor = page_actor(request)
     if actor is None:
         return login_redirect(request)
@@ -801,17 +856,19 @@ def act_on_order(request: Request, order_id: int, trigger: str, form: Form) -> R
 
 
 @router.post("/orders/{order_id}/sms")
-def enter_sms_code(request: Request, order_id: int, form: Form) -> Response:
+def enter_sms_code(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
+    order_id = order_number(order_id_text)
     actor = page_actor(request)
     if actor is None:
         return login_redirect(request)
     check_csrf(request, form)
     lang = request_language(request)
+    code = text_of(form, "code")
     try:
-        outcome, order = OrderService(ctx_of(request)).enter_sms_code(actor, order_id, text_of(form, "code"))
+        outcome, order = OrderService(ctx_of(request)).enter_sms_code(actor, order_id, code)
     except ValidationError as exc:
         message = (exc.fields.get("code") or exc.text).get(lang)
-        return order_page(request, actor, order_id, code_error=message, status=422)
+        return order_page(request, actor, order_id, code=code, code_error=message, status=422)
     except (PermissionDenied, Conflict) as exc:
         return order_page(request, actor, order_id, error=exc, status=status_of(exc))
     if outcome is SmsOutcome.PASSED:
