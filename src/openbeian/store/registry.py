@@ -116,8 +116,13 @@ class RegistryRepository:
                         )
                     )
             except IntegrityError:
-                continue
-            return IssuedSubject(int(new_id(result)), number)
+                existing = self.subject_for_document(document_key)
+                if existing is not None:  # a concurrent approval filed the same subject first
+                    raise Conflict(
+                        Text(f"this subject was just filed as {existing}", f"该主体刚刚已备案：{existing}")
+                    ) from None
+                continue  # a concurrent approval took the serial: try the next one
+            return IssuedSubject(new_id(result), number)
         raise Conflict(Text("could not allocate a filing number; try again", "备案号分配冲突，请重试"))
 
     def add_site(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -158,12 +159,20 @@ registry_subjects = Table(
     Column("serial", Integer, nullable=False),
     Column("name", String(100), nullable=False, index=True),
     Column("kind", String(30), nullable=False),
-    Column("document_key", String(64), nullable=False, index=True),  # sha256 of type + number
+    Column("document_key", String(64), nullable=False),  # sha256 of type + number
     Column("next_site_seq", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("approved_at", UTCDateTime(), nullable=False),
     Column("order_id", Integer, ForeignKey("orders.id")),
     UniqueConstraint("province_code", "year", "serial"),
+    # One active filing per subject document, also when two approvals race.
+    Index(
+        "uq_registry_subjects_active_document",
+        "document_key",
+        unique=True,
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
 )
 
 registry_sites = Table(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:41:12.546117
+Create Date: 2026-11-28 01:10:31.208812
 """
 
 from __future__ import annotations
@@ -162,8 +162,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("subject_number", name=op.f("uq_registry_subjects_subject_number")),
     )
     with op.batch_alter_table("registry_subjects", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_registry_subjects_document_key"), ["document_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_registry_subjects_name"), ["name"], unique=False)
+        batch_op.create_index(
+            "uq_registry_subjects_active_document",
+            ["document_key"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
 
     op.create_table(
         "service_numbers",
@@ -197,9 +203,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_registry_sites_order_id_orders")),
         sa.ForeignKeyConstraint(
-            ["subject_id"],
-            ["registry_subjects.id"],
-            name=op.f("fk_registry_sites_subject_id_registry_subjects"),
+            ["subject_id"], ["registry_subjects.id"], name=op.f("fk_registry_sites_subject_id_registry_subjects")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_sites")),
         sa.UniqueConstraint("site_number", name=op.f("uq_registry_sites_site_number")),
@@ -233,8 +237,12 @@ def downgrade() -> None:
 
     op.drop_table("service_numbers")
     with op.batch_alter_table("registry_subjects", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_registry_subjects_active_document",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
         batch_op.drop_index(batch_op.f("ix_registry_subjects_name"))
-        batch_op.drop_index(batch_op.f("ix_registry_subjects_document_key"))
 
     op.drop_table("registry_subjects")
     with op.batch_alter_table("order_history", schema=None) as batch_op:
