@@ -64,33 +64,27 @@ def reset_pg(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
+def measure(url: str, orders: int, floor: float) -> dict[str, float]:
+    """Simulate `orders` on the database and relate the rate to the floor measured just before."""
+    report = simulate(Context(Database(url)), orders, seed=1)
+    assert report["approved"] == orders
+    rate = orders / report["seconds"]
+    return {"orders_per_s": round(rate, 1), "floor_orders_per_s": round(floor, 1), "ratio": round(rate / floor, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--pg", default=os.environ.get("OPENBEIAN_TEST_DATABASE_URL"))
     args = parser.parse_args()
-    results = {"machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"}
+    machine = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    results: dict[str, object] = {"machine": machine}
     with tempfile.TemporaryDirectory() as tmp:
         floor = sqlite_floor(Path(tmp) / "floor.db", args.orders)
-        report = simulate(Context(Database(f"sqlite:///{tmp}/sim.db")), args.orders, seed=1)
-        assert report["approved"] == args.orders
-        rate = args.orders / report["seconds"]
-        results["sqlite"] = {
-            "orders_per_s": round(rate, 1),
-            "floor_orders_per_s": round(floor, 1),
-            "ratio": round(rate / floor, 3),
-        }
+        results["sqlite"] = measure(f"sqlite:///{tmp}/sim.db", args.orders, floor)
     if args.pg:
         reset_pg(args.pg)
-        floor = pg_floor(args.pg, args.orders)
-        report = simulate(Context(Database(args.pg)), args.orders, seed=1)
-        assert report["approved"] == args.orders
-        rate = args.orders / report["seconds"]
-        results["postgresql"] = {
-            "orders_per_s": round(rate, 1),
-            "floor_orders_per_s": round(floor, 1),
-            "ratio": round(rate / floor, 3),
-        }
+        results["postgresql"] = measure(args.pg, args.orders, pg_floor(args.pg, args.orders))
     print(json.dumps(results, indent=2))
 
 

@@ -6,10 +6,12 @@ for working-day deadlines are taken in UTC+8 (`CHINA_TZ`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+from openbeian.domain.calendar import CHINA_TZ
+
+__all__ = ["CHINA_TZ", "Clock", "FixedClock", "SystemClock"]
 
 
 class Clock(Protocol):

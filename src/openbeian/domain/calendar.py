@@ -21,12 +21,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import chinese_calendar
+
+# China has one time zone without daylight saving: working days are counted in UTC+8.
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 __all__ = [
     "END_OF_DAY",

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from openbeian.clock import CHINA_TZ
 from openbeian.domain.access import AccessRecord
-from openbeian.domain.calendar import WorkingCalendar
+from openbeian.domain.calendar import CHINA_TZ, WorkingCalendar
 from openbeian.domain.events import StageChanged
 from openbeian.domain.sites import Site
 from openbeian.domain.subjects import Subject
