@@ -5,73 +5,21 @@ Bad input exits 2 with one line on stderr, never a traceback.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from openbeian import __version__
-from openbeian.config import Settings, load_settings
+from openbeian.clisupport import State, console, emit_json, handles_errors, state
 from openbeian.domain.workflow import Role
-from openbeian.errors import OpenBeianError
 from openbeian.services.accounts import AccountService
-from openbeian.services.context import Context
 from openbeian.services.numbers import number_report
 from openbeian.services.registry import RegistryService
 from openbeian.store.database import upgrade
 from openbeian.store.uow import Database
-
-F = TypeVar("F", bound=Callable[..., Any])
-console = Console(width=None if sys.stdout.isatty() else 160)
-
-
-def lang() -> str:
-    value = os.environ.get("OPENBEIAN_LANG") or os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return "zh-CN" if value.lower().startswith("zh") else "en"
-
-
-def fail(message: str) -> None:
-    click.echo(f"openbeian: error: {message}", err=True)
-    sys.exit(2)
-
-
-def handles_errors(func: F) -> F:
-    """OpenBeianError -> one line on stderr and exit 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except OpenBeianError as exc:
-            message = exc.text.get(lang())
-            if len(exc.fields) == 1 and next(iter(exc.fields)) not in message:
-                message = f"{next(iter(exc.fields))}: {message}"
-            fail(message)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str))
-
-
-class State:
-    def __init__(self, database: str | None) -> None:
-        self.settings: Settings = load_settings(database_url=database)
-        self._ctx: Context | None = None
-
-    @property
-    def ctx(self) -> Context:
-        if self._ctx is None:
-            self._ctx = Context(Database(self.settings.database_url))
-        return self._ctx
 
 
 @contextmanager
@@ -97,12 +45,6 @@ def main(ctx: click.Context, database: str | None) -> None:
     The database is created and migrated on first use.
     """
     ctx.obj = State(database)
-
-
-def state() -> State:
-    obj = click.get_current_context().obj
-    assert isinstance(obj, State)
-    return obj
 
 
 # -- serve ------------------------------------------------------------------------------------------
