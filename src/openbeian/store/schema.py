@@ -227,3 +227,23 @@ def new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+# Footer-scanner compliance results of a provider's filed domains: one row per domain per run (scanner/compliance.py).
+scan_results = Table(
+    "scan_results",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(32), nullable=False, index=True),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=False),
+    Column("domain", String(253), nullable=False),  # ascii (A-label) form
+    Column("site_number", String(48)),
+    Column("url", Text, nullable=False),
+    Column("fetch_status", String(30), nullable=False),
+    Column("outcome", String(20), nullable=False),  # compliant | non_compliant | unreachable
+    Column("dns_status", String(20)),  # resolves | empty_shell | no_address | not_checked
+    Column("numbers", Text, nullable=False),  # JSON list
+    Column("findings", Text, nullable=False),  # JSON list
+    Column("scanned_at", UTCDateTime(), nullable=False),
+    Index(None, "provider_id", "scanned_at"),
+)
