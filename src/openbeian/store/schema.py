@@ -99,7 +99,9 @@ instances = Table(
     Column("region", String(40), nullable=False),
     Column("ips", Text, nullable=False),  # JSON list
     Column("created_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),  # extended by renewals and free hosting credits
+    Column("billing_mode", String(20), nullable=False, server_default="subscription"),  # | pay_as_you_go
+    Column("bought_at", UTCDateTime(), nullable=False),
 )
 
 service_numbers = Table(
@@ -108,8 +110,42 @@ service_numbers = Table(
     Column("code", String(40), primary_key=True),
     Column("instance_id", Integer, ForeignKey("instances.id"), nullable=False, index=True),
     Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
-    Column("order_id", Integer),  # the order that uses it, if any
+    Column("order_id", Integer),  # the order that uses it, if any (kept once consumed)
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("state", String(20), nullable=False, server_default="free"),  # free | bound | consumed
+)
+
+# The owner of a service number authorises another account to use it (cross-account use); revoked while unused.
+service_number_grants = Table(
+    "service_number_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), ForeignKey("service_numbers.code"), nullable=False),
+    Column("grantee_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("granted_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    # One standing authorisation per number.
+    Index(
+        "uq_service_number_grants_active",
+        "code",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
+)
+
+# Free hosting during review (用时多久送多久): once per instance, so the instance id is unique.
+hosting_credits = Table(
+    "hosting_credits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("instance_id", Integer, ForeignKey("instances.id"), nullable=False, unique=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("days", Integer, nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    Column("approved_at", UTCDateTime(), nullable=False),
+    Column("expires_before", UTCDateTime(), nullable=False),
+    Column("expires_after", UTCDateTime(), nullable=False),
 )
 
 orders = Table(
