@@ -49,10 +49,15 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
-    if content_type and (match := _HEADER_CHARSET.search(content_type)) and (name := _known(match.group(1))):
-        return name
-    if (match := _META.search(body, 0, _PRESCAN_BYTES)) and (name := _known(match.group(1).decode("ascii"))):
-        return name
+    if content_type:
+        header = _HEADER_CHARSET.search(content_type)
+        declared = _known(header.group(1)) if header else None
+        if declared:
+            return declared
+    meta = _META.search(body, 0, _PRESCAN_BYTES)
+    declared = _known(meta.group(1).decode("ascii")) if meta else None
+    if declared:
+        return declared
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
