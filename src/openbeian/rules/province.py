@@ -27,7 +27,7 @@ POLICY = "province policy table (rules/data/provinces.json)"
     Family.PROVINCE,
     Severity.WARN,
     ("The province's regulator and its review time", "省通信管理局及审核时限"),
-    "MIIT Order 33 Art. 3 and 12",
+    "MIIT Order 33 Art. 3 and 12; Tencent Cloud 备案审核 (Zhejiang 30 days)",
     per_province=True,
 )
 def policy(facts: Facts, tables: Tables) -> Iterator[Hit]:
@@ -51,7 +51,6 @@ def policy(facts: Facts, tables: Tables) -> Iterator[Hit]:
         "province",
         f"The {province.name_en} communications administration reviews within {found.review_days} working days.",
         f"{province.name_zh}通信管理局的审核时限为 {found.review_days} 个工作日。",
-        found.source,
     )
 
 
