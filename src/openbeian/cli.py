@@ -13,6 +13,7 @@ import click
 from rich.table import Table
 
 from openbeian import __version__
+from openbeian.cli_scan import scan
 from openbeian.clisupport import State, console, emit_json, handles_errors, state
 from openbeian.domain.workflow import Role
 from openbeian.services.accounts import AccountService
@@ -255,3 +256,6 @@ def tokens_create(username: str, name: str, as_json: bool) -> None:
         emit_json({"username": username, "name": name, "token": token})
     else:
         click.echo(token)
+
+
+main.add_command(scan)
