@@ -23,15 +23,19 @@ parameter (setting `backdrop_colour`).
 from __future__ import annotations
 
 import colorsys
-import io
 import re
-import warnings
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageOps
 
 from openbeian.errors import Text, ValidationError
-from openbeian.verification.uploads import DEFAULT_MAX_PIXELS, ContentType, detect_content_type
+from openbeian.verification.uploads import (
+    DEFAULT_MAX_PIXELS,
+    ContentType,
+    ImageRejected,
+    decode_image,
+    detect_content_type,
+)
 
 RGB = tuple[int, int, int]
 DEFAULT_BACKDROP: RGB = (0, 85, 170)
@@ -57,7 +61,7 @@ class BackdropRules:
 
 @dataclass(frozen=True)
 class Problem:
-    code: str  # not_image | damaged | too_small | not_portrait | backdrop_colour | no_person
+    code: str  # not_image | damaged | too_many_pixels | too_small | not_portrait | backdrop_colour | no_person
     text: Text
 
 
@@ -112,7 +116,7 @@ def check_backdrop_photo(data: bytes, rules: BackdropRules = DEFAULT_RULES) -> B
     content_type = detect_content_type(data)
     if content_type is None or not content_type.is_image:
         is_pdf = content_type is ContentType.PDF
-        found, found_zh = ("a PDF document", "是 PDF 文档") if is_pdf else ("something else", "不是图片")
+        found, found_zh = ("a PDF document", "是 PDF 文档") if is_pdf else ("not an image", "不是图片")
         return _failed(
             rules,
             Problem(
@@ -123,18 +127,10 @@ def check_backdrop_photo(data: bytes, rules: BackdropRules = DEFAULT_RULES) -> B
                 ),
             ),
         )
-    image = _decode(data, rules.max_pixels)
-    if image is None:
-        return _failed(
-            rules,
-            Problem(
-                "damaged",
-                Text(
-                    "The photo is damaged or truncated and cannot be opened; upload it again.",
-                    "照片已损坏或不完整，无法打开，请重新上传。",
-                ),
-            ),
-        )
+    try:
+        image = decode_image(data, rules.max_pixels)
+    except ImageRejected as rejected:
+        return _failed(rules, Problem(rejected.code, rejected.text))
     with image:
         upright = ImageOps.exif_transpose(image).convert("RGB")
     width, height = upright.size
@@ -200,27 +196,6 @@ def check_backdrop_photo(data: bytes, rules: BackdropRules = DEFAULT_RULES) -> B
 
 def _failed(rules: BackdropRules, problem: Problem) -> BackdropCheck:
     return BackdropCheck((problem,), colour=rules.colour)
-
-
-def _decode(data: bytes, max_pixels: int) -> Image.Image | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ("PNG", "JPEG") or image.size[0] * image.size[1] > max_pixels:
-                image.close()
-                return None
-            image.load()
-            return image
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        UnidentifiedImageError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-    ):
-        return None
 
 
 def backdrop_mask(image: Image.Image, rules: BackdropRules) -> Image.Image:

@@ -95,7 +95,7 @@ class StoredUpload:
 
 
 def detect_content_type(data: bytes) -> ContentType | None:
-    """The type the bytes announce (magic numbers only; `inspect` also parses them)."""
+    """The type the bytes announce (magic numbers only; `check_upload` also parses them)."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return ContentType.PNG
     if data.startswith(b"\xff\xd8\xff"):
@@ -105,7 +105,7 @@ def detect_content_type(data: bytes) -> ContentType | None:
     return None
 
 
-def inspect(
+def check_upload(
     data: bytes,
     *,
     field: str = "file",
@@ -133,34 +133,56 @@ def inspect(
                 "PDF 文件不完整：缺少结尾标记 %%EOF。",
             )
     else:
-        _check_image(data, content_type, field, max_pixels)
+        try:
+            decode_image(data, max_pixels).close()
+        except ImageRejected as rejected:
+            raise ValidationError.for_field(field, rejected.text.en, rejected.text.zh) from None
     return content_type
 
 
-def _check_image(data: bytes, content_type: ContentType, field: str, max_pixels: int) -> None:
-    damaged = ValidationError.for_field(
-        field,
-        "The image is damaged or truncated and cannot be opened.",
-        "图片已损坏或不完整，无法打开。",
+class ImageRejected(Exception):
+    """Raised by `decode_image`; `code` is damaged | too_many_pixels, `text` says why in both languages."""
+
+    def __init__(self, code: str, text: Text) -> None:
+        super().__init__(text.en)
+        self.code = code
+        self.text = text
+
+
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """A PNG or JPEG decoded in full, its format matching its magic bytes; ImageRejected otherwise."""
+    damaged = ImageRejected(
+        "damaged",
+        Text("The image is damaged or truncated and cannot be opened.", "图片已损坏或不完整，无法打开。"),
     )
+    content_type = detect_content_type(data)
+    if content_type is None or not content_type.is_image:
+        raise damaged
     expected_format = "PNG" if content_type is ContentType.PNG else "JPEG"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size
                 if probe.format != expected_format:
                     raise damaged
-                width, height = probe.size
                 if width * height > max_pixels:
-                    raise ValidationError.for_field(
-                        field,
-                        f"The image has {width}×{height} pixels, more than {max_pixels:,} in all.",
-                        f"图片为 {width}×{height} 像素，总数超过 {max_pixels:,}。",
+                    raise ImageRejected(
+                        "too_many_pixels",
+                        Text(
+                            f"The image has {width}×{height} pixels, more than {max_pixels:,} in all.",
+                            f"图片为 {width}×{height} 像素，总数超过 {max_pixels:,}。",
+                        ),
                     )
                 probe.verify()  # structure and checksums (PNG chunk CRCs)
             # verify() does not decode; a fresh open and load() catches truncated pixel data (JPEG above all).
-            with Image.open(io.BytesIO(data)) as image:
+            image = Image.open(io.BytesIO(data))
+            try:
                 image.load()
+            except BaseException:
+                image.close()
+                raise
+            return image
     except (
         OSError,
         SyntaxError,
@@ -253,8 +275,10 @@ class UploadStore:
         field: str = "file",
         accept: Collection[ContentType] = DOCUMENT_TYPES,
     ) -> StoredUpload:
-        """Check `data` (see `inspect`) and store it; the same bytes saved twice are stored once."""
-        content_type = inspect(data, field=field, accept=accept, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+        """Check `data` (see `check_upload`) and store it; the same bytes saved twice are stored once."""
+        content_type = check_upload(
+            data, field=field, accept=accept, max_bytes=self.max_bytes, max_pixels=self.max_pixels
+        )
         digest = hashlib.sha256(data).hexdigest()
         path = self._path(digest, content_type)
         if not path.is_file():
