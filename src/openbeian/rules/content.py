@@ -68,6 +68,8 @@ def individual_commercial(facts: Facts, tables: Tables) -> Iterator[Hit]:
     f"the seed guide (As a bonus: the pre-approval process); {BASIS}",
 )
 def pre_approval_missing(facts: Facts, tables: Tables) -> Iterator[Hit]:
+    if facts.sites is None:
+        yield missing("sites", "the sites to file (name, domains, content)", "要备案的网站（名称、域名、服务内容）")
     for i, site in enumerate(facts.sites or ()):
         if site.content is None:
             yield missing(
