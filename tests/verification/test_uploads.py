@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from openbeian.config import load_settings
@@ -16,6 +19,7 @@ from openbeian.verification import (
     ContentType,
     CorruptUpload,
     UploadStore,
+    check_upload,
     default_upload_dir,
     sanitise_name,
 )
@@ -86,9 +90,9 @@ def test_files_over_the_size_cap_are_refused(tmp_path: Path) -> None:
 
 
 def test_the_default_cap_is_10_mb_and_configurable(tmp_path: Path) -> None:
-    settings = load_settings(env={}, dotenv=None)
-    assert settings.upload_max_bytes == 10 * 1024 * 1024
-    assert UploadStore.from_settings(settings).max_bytes == 10 * 1024 * 1024
+    config = load_settings(env={}, dotenv=None)
+    assert config.upload_max_bytes == 10 * 1024 * 1024
+    assert UploadStore.from_settings(config).max_bytes == 10 * 1024 * 1024
     tight = load_settings(
         env={"OPENBEIAN_UPLOAD_MAX_BYTES": "1000", "OPENBEIAN_UPLOAD_DIR": str(tmp_path / "up")}, dotenv=None
     )
@@ -187,11 +191,30 @@ def test_the_default_directory_is_data_uploads_next_to_the_sqlite_file(tmp_path:
     assert default_upload_dir(f"sqlite:///{tmp_path}/ob.db") == tmp_path / "data" / "uploads"
     assert default_upload_dir("sqlite:///openbeian.db") == Path("data/uploads")
     assert default_upload_dir("postgresql+psycopg://u@h/db") == Path("data/uploads")
-    settings = load_settings(env={"OPENBEIAN_DATABASE_URL": f"sqlite:///{tmp_path}/ob.db"}, dotenv=None)
-    assert UploadStore.from_settings(settings).directory == (tmp_path / "data" / "uploads").resolve()
+    config = load_settings(env={"OPENBEIAN_DATABASE_URL": f"sqlite:///{tmp_path}/ob.db"}, dotenv=None)
+    assert UploadStore.from_settings(config).directory == (tmp_path / "data" / "uploads").resolve()
 
 
 def test_a_real_upload_opens_in_pillow_after_reading_back(store: UploadStore) -> None:
     stored = store.save(portrait(image_format="PNG"), "p.png")
     with Image.open(io.BytesIO(store.read(stored.digest))) as image:
         assert image.size == (900, 1200)
+
+
+@given(st.text(max_size=300))
+def test_any_declared_name_sanitises_to_a_bare_safe_name(name: str) -> None:
+    safe = sanitise_name(name)
+    assert 0 < len(safe) <= 100
+    assert "/" not in safe and "\\" not in safe and not safe.startswith(".")
+    assert not any(unicodedata.category(ch).startswith("C") for ch in safe)
+
+
+@settings(max_examples=60)
+@given(st.sampled_from([b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-1.7\n"]), st.binary(max_size=2000))
+def test_arbitrary_bytes_are_either_accepted_or_refused_with_a_validation_error(prefix: bytes, tail: bytes) -> None:
+    try:
+        content_type = check_upload(prefix + tail, field="f")
+    except ValidationError as error:
+        assert set(error.fields) == {"f"}
+    else:
+        assert content_type is ContentType.PDF  # random bytes never decode as a whole PNG or JPEG
