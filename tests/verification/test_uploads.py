@@ -138,6 +138,13 @@ def test_images_with_too_many_pixels_are_refused_before_decoding(tmp_path: Path)
     assert "1500×1000" in error.fields["file"].en
 
 
+def test_a_decompression_bomb_is_refused(store: UploadStore) -> None:
+    bomb = encode(Image.new("1", (10_000, 10_000)), "PNG")  # 12 KB on disk, 100 million pixels
+    assert len(bomb) < 20_000
+    error = refusal(store, bomb, "bomb.png")
+    assert "pixels" in error.fields["file"].en and "像素" in error.fields["file"].zh
+
+
 def test_equal_content_is_stored_once_and_no_temporary_files_remain(store: UploadStore) -> None:
     data = portrait()
     first = store.save(data, "a.jpg")

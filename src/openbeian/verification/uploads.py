@@ -119,8 +119,8 @@ def check_upload(
     if len(data) > max_bytes:
         raise ValidationError.for_field(
             field,
-            f"The file is {_megabytes(len(data))}; the limit is {_megabytes(max_bytes)}.",
-            f"文件大小为 {_megabytes(len(data))}，上限为 {_megabytes(max_bytes)}。",
+            f"The file is {_human_size(len(data))}; the limit is {_human_size(max_bytes)}.",
+            f"文件大小为 {_human_size(len(data))}，上限为 {_human_size(max_bytes)}。",
         )
     content_type = detect_content_type(data)
     if content_type is None or content_type not in accept:
@@ -183,14 +183,12 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
                 image.close()
                 raise
             return image
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        UnidentifiedImageError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-    ):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):  # Pillow's own limit, met in open()
+        raise ImageRejected(
+            "too_many_pixels",
+            Text(f"The image has more than {max_pixels:,} pixels.", f"图片像素总数超过 {max_pixels:,}。"),
+        ) from None
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError):
         raise damaged from None
 
 
@@ -206,7 +204,7 @@ def _refusal(accept: Collection[ContentType]) -> tuple[str, str]:
     )
 
 
-def _megabytes(size: int) -> str:
+def _human_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / (1024 * 1024):.1f} MB"
