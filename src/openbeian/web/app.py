@@ -16,7 +16,7 @@ from openbeian.config import Settings
 from openbeian.errors import NotFound, OpenBeianError, Text
 from openbeian.services.context import Context
 from openbeian.store.uow import Database
-from openbeian.web import api, pages
+from openbeian.web import api, pages, resources_api
 from openbeian.web.errors import language_of, status_of
 
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings, clock: Clock | None = None, db: Database | No
     app.state.ctx = Context(db or Database(settings.database_url), clock or SystemClock())
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="openbeian", same_site="lax")
     app.include_router(api.router)
+    app.include_router(resources_api.router)
     app.include_router(pages.router)
     pages.mount_static(app)
 
