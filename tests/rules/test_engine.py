@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from typing import Any
@@ -134,7 +135,7 @@ def test_the_province_policy_table_covers_all_31_provinces_without_overlap() -> 
     assert set(tables_at(DAY).policies) == codes and set(tables_at(date(2018, 1, 1)).policies) == codes
     for code in codes:
         periods = sorted((r["valid_from"], r.get("valid_to") or "9999") for r in rows if r["province"] == code)
-        assert all(a[1] <= b[0] for a, b in zip(periods, periods[1:], strict=False))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(periods))
 
 
 def test_zhejiang_gives_30_review_days_and_the_table_agrees_with_the_province_module() -> None:

@@ -106,12 +106,21 @@ def test_the_json_schema_describes_the_same_fields_and_values() -> None:
     schema = facts_json_schema()
     assert schema["$schema"].startswith("https://json-schema.org/") and schema["additionalProperties"] is False
     subject = schema["properties"]["subject"]["properties"]
-    assert subject["kind"]["enum"] == ["individual", "enterprise", "government", "public_institution",
-                                       "social_organization"]
+    assert subject["kind"]["enum"] == [
+        "individual",
+        "enterprise",
+        "government",
+        "public_institution",
+        "social_organization",
+    ]
     assert subject["documents"]["items"]["properties"]["type"]["enum"] == list(DOCUMENT_TYPES)
     site = schema["properties"]["sites"]["items"]["properties"]
     assert site["content"]["items"]["enum"] == list(CONTENT)
     assert schema["properties"]["hosting"]["properties"]["region"]["enum"] == [
-        "mainland", "hong_kong", "macao", "taiwan", "overseas"
+        "mainland",
+        "hong_kong",
+        "macao",
+        "taiwan",
+        "overseas",
     ]
     assert "oneOf" in site["domains"]["items"]

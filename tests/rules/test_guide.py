@@ -36,7 +36,11 @@ def test_a_foreign_owned_business_with_a_chinese_licence_can_file(company: dict[
 
 
 def test_a_foreigner_not_residing_in_china_cannot_file(person: dict[str, Any]) -> None:
-    person["subject"] |= {"name": "John Smith", "nationality": "US", "documents": [{"type": "passport", "number": "X1234567"}]}
+    person["subject"] |= {
+        "name": "John Smith",
+        "nationality": "US",
+        "documents": [{"type": "passport", "number": "X1234567"}],
+    }
     person["sites"][0] |= {"name": "约翰的个人博客", "domains": [domain("johnsmith.cn", "John Smith")]}
     found = blocks(person)
     assert "WHO-FOREIGNER-NOT-RESIDENT" in [f.rule for f in found]

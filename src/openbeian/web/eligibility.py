@@ -62,16 +62,27 @@ _FINDING = {
 )
 async def check_eligibility(
     request: Request,
-    at: Annotated[date | None, Query(description="check as on this day (default: today, China time)")] = None,
+    at: Annotated[
+        str | None, Query(description="check as on this day, YYYY-MM-DD (default: today, China time)")
+    ] = None,
 ) -> dict[str, Any]:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise ValidationError(
             Text(f"the facts document is larger than {MAX_BODY_BYTES // 1024} KiB", "事实文档超过 256 KiB")
         )
+    day = _day(at) if at else request.app.state.ctx.clock.now().astimezone(CHINA_TZ).date()
     facts = load_facts(body)
-    day = at or request.app.state.ctx.clock.now().astimezone(CHINA_TZ).date()
     return eligibility(facts, day)
+
+
+def _day(text: str) -> date:
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValidationError.for_field("at", "must be a date written YYYY-MM-DD", "应为 YYYY-MM-DD 格式的日期")
 
 
 @router.get("/schemas/facts.json", summary="JSON Schema of the facts document")
