@@ -350,7 +350,17 @@ _VOID = frozenset(
 )
 # Attribute words that may open a hidden or footer-like element, searched in the lowered page up to
 # _CONTAINER_REACH bytes before a number (a footer or a hidden block opens well within that).
-_CONTAINER_NEEDLES = (b"foot", b"opyright", b"contentinfo", b"bottom", b"hidden", b"isplay", b'"ft')
+_CONTAINER_NEEDLES = (
+    b"foot",
+    b"opyright",
+    b"contentinfo",
+    b"bottom",
+    b"hid",  # hidden, hide
+    b"isplay",
+    b"-none",  # d-none
+    b"invisible",
+    b'"ft',
+)
 _CONTAINER_REACH = 32_768
 _ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _TAG_NAME = re.compile(rb"<([A-Za-z][A-Za-z0-9]*)")
