@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from openbeian.domain.kinds import OrderKind
 from openbeian.services.context import Context
-from openbeian.simulate.driver import simulate
+from openbeian.simulate.scenarios import simulate
 from openbeian.store.uow import Database
 
 TRANSACTIONS_PER_ORDER = 10  # account, instance, create, submit, pass, verify, sms, approve + reads
@@ -66,7 +67,7 @@ def reset_pg(url: str) -> None:
 
 def measure(url: str, orders: int, floor: float) -> dict[str, float]:
     """Simulate `orders` on the database and relate the rate to the floor measured just before."""
-    report = simulate(Context(Database(url)), orders, seed=1)
+    report = simulate(Context(Database(url)), orders, seed=1, kinds=[OrderKind.FIRST_FILING])
     assert report["approved"] == orders
     rate = orders / report["seconds"]
     return {"orders_per_s": round(rate, 1), "floor_orders_per_s": round(floor, 1), "ratio": round(rate / floor, 3)}

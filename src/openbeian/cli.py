@@ -13,10 +13,13 @@ import click
 from rich.table import Table
 
 from openbeian import __version__
+from openbeian.cli_rules import rules
 from openbeian.cli_scan import scan
-from openbeian.clisupport import State, console, emit_json, handles_errors, state
+from openbeian.clisupport import State, console, emit_json, handles_errors, parse_instant, state
+from openbeian.clock import FixedClock
 from openbeian.domain.workflow import Role
 from openbeian.services.accounts import AccountService
+from openbeian.services.context import context_from_settings
 from openbeian.services.numbers import number_report
 from openbeian.services.registry import RegistryService
 from openbeian.store.database import upgrade
@@ -52,17 +55,46 @@ def main(ctx: click.Context, database: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--tick-every",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Run the timers (see `tick`) in the background this often; 0 turns them off.",
+)
 @handles_errors
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, tick_every: float) -> None:
     """Serve the web app and the REST API (/api/v1, docs at /api/v1/docs)."""
     import uvicorn
 
     from openbeian.web.app import create_app
 
     settings = state().settings
-    app = create_app(settings, db=state().ctx.db)
+    app = create_app(settings, db=state().ctx.db, tick_every=tick_every or None)
     click.echo(f"OpenBeian {__version__} on http://{host}:{port}  (database {settings.database_url})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+# -- tick -------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--at", "at_text", metavar="ISO-DATETIME", help="Act as if it were this time (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print what moved as one JSON object.")
+@handles_errors
+def tick(at_text: str | None, as_json: bool) -> None:
+    """Apply the timers once: SMS codes past 24 hours, add-access reviews past 45 days, empty shells whose
+    notice ran out. Running it twice changes nothing the second time."""
+    from openbeian.services.timers import tick as run_tick
+
+    ctx = state().ctx
+    if at_text is not None:
+        ctx = context_from_settings(state().settings, ctx.db, FixedClock(parse_instant(at_text, "--at")))
+    report = run_tick(ctx)
+    if as_json:
+        emit_json(report)
+        return
+    for key, value in report.items():
+        console.print(f"{key}: {value if not isinstance(value, list) else len(value)}")
 
 
 # -- db ---------------------------------------------------------------------------------------------
@@ -180,13 +212,21 @@ def registry_query(domain: str | None, number_: str | None, subject: str | None,
 @main.command()
 @click.option("--orders", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", type=int, default=None, help="Seed of the synthetic data (random when unset).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option(
+    "--kinds",
+    default="all",
+    show_default=True,
+    metavar="KINDS",
+    help="all (a realistic mix of every order kind) or a comma-separated list, e.g. first_filing,cancel_site.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (with by_kind).")
 @handles_errors
-def simulate(orders: int, seed: int | None, as_json: bool) -> None:
-    """Drive synthetic applicants through every stage to approval, via the service layer."""
-    from openbeian.simulate.driver import simulate as run
+def simulate(orders: int, seed: int | None, kinds: str, as_json: bool) -> None:
+    """Drive synthetic applicants' orders through every stage to their end, via the service layer."""
+    from openbeian.simulate.scenarios import parse_kinds
+    from openbeian.simulate.scenarios import simulate as run
 
-    report = run(state().ctx, orders, seed)
+    report = run(state().ctx, orders, seed, parse_kinds(kinds))
     if as_json:
         emit_json(report)
         return
@@ -194,6 +234,8 @@ def simulate(orders: int, seed: int | None, as_json: bool) -> None:
         f"{report['approved']}/{report['orders']} approved in {report['seconds']} s "
         f"({report['orders_per_second']} orders/s on {report['database']})"
     )
+    for kind, counts in report["by_kind"].items():
+        click.echo(f"  {kind:<16} {counts['approved']}/{counts['orders']} approved")
     for example in report["examples"][:5]:
         click.echo(f"  {example['site_number']}  {example['domain']}")
 
@@ -258,4 +300,5 @@ def tokens_create(username: str, name: str, as_json: bool) -> None:
         click.echo(token)
 
 
+main.add_command(rules)
 main.add_command(scan)

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -16,9 +17,9 @@ import click
 from rich.console import Console
 
 from openbeian.config import Settings, load_settings
-from openbeian.errors import OpenBeianError
-from openbeian.services.context import Context
-from openbeian.store.uow import Database
+from openbeian.domain.calendar import CHINA_TZ
+from openbeian.errors import OpenBeianError, ValidationError
+from openbeian.services.context import Context, context_from_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -62,7 +63,7 @@ class State:
     @property
     def ctx(self) -> Context:
         if self._ctx is None:
-            self._ctx = Context(Database(self.settings.database_url))
+            self._ctx = context_from_settings(self.settings)
         return self._ctx
 
 
@@ -70,3 +71,16 @@ def state() -> State:
     obj = click.get_current_context().obj
     assert isinstance(obj, State)
     return obj
+
+
+def parse_instant(text: str, field: str) -> datetime:
+    """An ISO date or date-time; without a zone it is Beijing time (the filing system's clock)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError.for_field(
+            field,
+            f"{text!r} is not an ISO date-time (2026-12-01T09:00)",
+            f"{text!r} 不是 ISO 日期时间（如 2026-12-01T09:00）",
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)

@@ -69,6 +69,27 @@ def test_an_order_goes_from_the_api_form_to_an_issued_number(client: TestClient)
 
     assert act(applicant, "submit")["stage"] == "provider_review"
     assert act(reviewer, "pass_review")["stage"] == "verification"
+    refused = client.post(f"/api/v1/orders/{order_id}/actions/verify", json={"note": ""}, headers=reviewer)
+    assert refused.status_code == 422 and "verification" in refused.json()["error"]["fields"]
+    letter = client.post(
+        f"/api/v1/orders/{order_id}/files",
+        data={"purpose": "letter"},
+        files={"file": ("承诺书.png", b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "image/png")},
+        headers=applicant,
+    )
+    assert letter.status_code == 200, letter.text
+    assert letter.json()["verification"]["letter"]
+    not_a_photo = client.post(
+        f"/api/v1/orders/{order_id}/files",
+        data={"purpose": "photo"},
+        files={"file": ("me.jpg", b"GIF89a not a jpeg", "image/jpeg")},
+        headers=applicant,
+    )
+    assert not_a_photo.status_code == 422 and "photo" in not_a_photo.json()["error"]["fields"]
+    checked = client.post(f"/api/v1/orders/{order_id}/face-check", json={"reference": "FACE-2026-1"}, headers=reviewer)
+    assert checked.json()["verification"]["method"] == "face"
+    files = client.get(f"/api/v1/orders/{order_id}/files", headers=reviewer).json()["files"]
+    assert [(f["purpose"], f["content_type"], f["name"]) for f in files] == [("letter", "application/pdf", "承诺书.png")]
     assert act(reviewer, "verify")["stage"] == "sms_check"
 
     outbox = client.get(f"/api/v1/orders/{order_id}/sms-outbox", headers=applicant).json()["messages"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,9 @@ def test_number_parse_exits_0_when_all_are_valid() -> None:
 
 
 def test_simulate_approves_every_order_with_distinct_numbers_and_the_registry_finds_them(database: str) -> None:
-    code, out, _ = run("--database", database, "simulate", "--orders", "25", "--seed", "7", "--json")
+    code, out, _ = run(
+        "--database", database, "simulate", "--orders", "25", "--seed", "7", "--kinds", "first_filing", "--json"
+    )
     report = json.loads(out)
     assert code == 0
     assert report["orders"] == 25 and report["approved"] == 25 and report["by_stage"] == {"approved": 25}
@@ -82,6 +85,49 @@ def test_simulate_approves_every_order_with_distinct_numbers_and_the_registry_fi
         "approved_at",
         "status",
     } <= set(record)
+
+
+ALL_KINDS = {
+    "first_filing",
+    "add_site",
+    "add_access",
+    "change_subject",
+    "change_site",
+    "change_access",
+    "cancel_subject",
+    "cancel_site",
+    "cancel_access",
+}
+
+
+def test_simulate_all_kinds_ends_every_kind_as_designed_and_the_registry_shows_it(database: str) -> None:
+    code, out, _ = run("--database", database, "simulate", "--orders", "30", "--seed", "5", "--kinds", "all", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert set(report["by_kind"]) == ALL_KINDS
+    assert all(c["approved"] == c["orders"] >= 1 for c in report["by_kind"].values()), report["by_kind"]
+    assert sum(c["orders"] for c in report["by_kind"].values()) == report["orders"] == 30
+
+    with sqlite3.connect(database.removeprefix("sqlite:///")) as conn:
+        cancelled_domain = conn.execute(
+            "SELECT d.domain FROM registry_domains d JOIN registry_sites s ON s.id = d.site_id"
+            " WHERE s.status = 'cancelled' LIMIT 1"
+        ).fetchone()[0]
+        shared_domain = conn.execute(
+            "SELECT d.domain FROM registry_domains d JOIN registry_sites s ON s.id = d.site_id"
+            " WHERE s.provider_ids LIKE '[%,%]' LIMIT 1"
+        ).fetchone()[0]
+    _, out, _ = run("--database", database, "registry", "query", "--domain", cancelled_domain, "--json")
+    assert [r["status"] for r in json.loads(out)["records"]] == ["cancelled"]
+    _, out, _ = run("--database", database, "registry", "query", "--domain", shared_domain, "--json")
+    [record] = json.loads(out)["records"]
+    assert record["status"] == "active" and len(record["providers"]) == 2
+
+
+def test_simulate_refuses_an_unknown_kind_with_one_line() -> None:
+    code, _, err = run("simulate", "--orders", "2", "--kinds", "first_filing,renewal")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "renewal" in err
 
 
 def test_registry_query_without_a_match_prints_empty_records_and_exits_0(database: str) -> None:

@@ -60,7 +60,14 @@ def test_the_history_of_an_approved_order_walks_the_first_filing_path(filings: F
 def test_site_numbers_share_one_sequence_across_websites_apps_mini_programs_and_quick_apps(filings: Filings) -> None:
     sites = [
         {"name": "云启官网", "service_type": "website", "domains": ["yunqi-official.cn"]},
-        {"name": "云启助手", "service_type": "app", "app_id": "cn.yunqi.helper", "domains": []},
+        {
+            "name": "云启助手",
+            "service_type": "app",
+            "app_id": "cn.yunqi.helper",
+            "platform": "android",
+            "signing_fingerprint": "3B:7A:1C:99:0F:42:D5:6E:88:AB:CD:EF:01:23:45:67:89:AB:CD:EF",
+            "domains": [],
+        },
         {"name": "云启小程序", "service_type": "mini_program", "app_id": "wx1234567890abcdef"},
         {"name": "云启快应用", "service_type": "quick_app", "app_id": "cn.yunqi.quick"},
         {"name": "云启博客", "service_type": "website", "domains": ["yunqi-blog.com.cn"]},

@@ -10,6 +10,7 @@ import pytest
 
 from openbeian.clock import FixedClock
 from openbeian.domain.orders import Actor, SmsOutcome
+from openbeian.domain.kinds import OrderKind
 from openbeian.domain.workflow import Role, Stage, Trigger
 from openbeian.errors import Conflict, IllegalTransition, PermissionDenied, StaleObject, ValidationError
 from openbeian.simulate.driver import read_sms_code
@@ -206,30 +207,25 @@ def test_a_filed_idn_cannot_be_filed_again_in_its_other_form(filings: Filings) -
     assert list(caught.value.fields) == ["sites[0].domains[0]"]
 
 
-def test_of_two_drafts_for_one_domain_only_the_first_approved_gets_it(filings: Filings) -> None:
+def test_a_domain_in_another_order_in_flight_is_a_domain_conflict_until_that_order_ends(filings: Filings) -> None:
     first_applicant, first = filings.draft(filings.form("110000", sites=site("contested.cn")))
-    second_applicant, second = filings.draft(filings.form("110000", sites=site("contested.cn")))
-    second = filings.drive(second_applicant, second, until=Stage.REGULATOR_REVIEW)
-    first = filings.drive(first_applicant, first)
-    assert first.stage is Stage.APPROVED
-    before = stored(filings, second.id or 0)
     with pytest.raises(Conflict) as caught:
-        filings.orders.act(filings.cast.officers["110000"], second.id or 0, Trigger.APPROVE)
+        filings.draft(filings.form("110000", sites=site("contested.cn")))
     assert list(caught.value.fields) == ["sites[0].domains[0]"]
-    assert stored(filings, second.id or 0) == before
-    with filings.ctx.db.unit_of_work(readonly=True) as uow:
-        assert uow.registry.count_sites() == 1
-    rejected = filings.orders.act(filings.cast.officers["110000"], second.id or 0, Trigger.REJECT, note="域名已备案")
-    assert rejected.stage is Stage.DRAFT
+    assert "domain conflict" in caught.value.text.en and "域名冲突" in caught.value.text.zh
+    filings.orders.act(first_applicant, first.id or 0, Trigger.WITHDRAW)
+    _, second = filings.draft(filings.form("110000", sites=site("contested.cn")))
+    assert second.stage is Stage.DRAFT
 
 
-def test_a_filed_subject_cannot_file_a_first_filing_again(filings: Filings) -> None:
+def test_a_filed_subject_filing_again_makes_an_add_site_order_not_a_first_filing(filings: Filings) -> None:
     form = filings.form("110000", sites=site("first-of-two.cn"))
     applicant, order = filings.draft(form)
-    filings.drive(applicant, order)
-    with pytest.raises(Conflict) as caught:
-        filings.draft({**form, "sites": site("second-of-two.cn")}, applicant)
-    assert list(caught.value.fields) == ["subject.document.number"]
+    approved = filings.drive(applicant, order)
+    assert approved.issued is not None
+    _, again = filings.draft({**form, "sites": site("second-of-two.cn")}, applicant)
+    assert again.kind is OrderKind.ADD_SITE
+    assert again.subject_number == approved.issued.subject_number
 
 
 def test_a_domain_listed_twice_in_one_order_is_refused(filings: Filings) -> None:
@@ -309,7 +305,7 @@ def test_an_sms_code_that_is_not_six_digits_is_refused_without_using_a_try(filin
 def test_registry_change_sequence_numbers_are_strictly_increasing(filings: Filings) -> None:
     sites = [
         *site("changes-one.cn"),
-        {"name": "应用", "service_type": "app", "app_id": "cn.changes.app"},
+        {"name": "应用", "service_type": "app", "app_id": "cn.changes.app", "signing_fingerprint": "AB" * 20},
     ]
     applicant, order = filings.draft(filings.form("110000", sites=sites))
     issued = [filings.drive(applicant, order).issued]

@@ -123,7 +123,7 @@ def test_a_letter_suffix_finds_the_app_of_that_number(filings: Filings) -> None:
         "110000",
         [
             {"name": "云启官网", "service_type": "website", "domains": ["yunqi-app.cn"]},
-            {"name": "云启助手", "service_type": "app", "app_id": "cn.yunqi.helper"},
+            {"name": "云启助手", "service_type": "app", "app_id": "cn.yunqi.helper", "signing_fingerprint": "CD" * 32},
         ],
     )
     assert order.issued is not None

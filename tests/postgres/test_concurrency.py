@@ -42,12 +42,13 @@ PROCESSES = 4
 ORDERS_PER_PROCESS = 60
 SIMULATE = """
 import json, sys
+from openbeian.domain.kinds import OrderKind
 from openbeian.services.context import Context
-from openbeian.simulate.driver import simulate
+from openbeian.simulate.scenarios import simulate
 from openbeian.store.uow import Database
 
 db = Database(sys.argv[1])
-report = simulate(Context(db), int(sys.argv[2]), seed=int(sys.argv[3]))
+report = simulate(Context(db), int(sys.argv[2]), seed=int(sys.argv[3]), kinds=[OrderKind.FIRST_FILING])
 db.dispose()
 print(json.dumps({k: report[k] for k in ("orders", "approved", "by_stage", "database")}))
 """

@@ -13,7 +13,8 @@ import pytest
 from openbeian.clock import CHINA_TZ
 from openbeian.domain.access import AccessRecord
 from openbeian.domain.calendar import default_calendar
-from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, OrderKind, SmsOutcome, sms_digest
+from openbeian.domain.kinds import OrderKind
+from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, SmsOutcome, Verification, sms_digest
 from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import (
     DEFAULT_REGULATOR_WORKING_DAYS,
@@ -33,6 +34,9 @@ REVIEWER = Actor(20, Role.REVIEWER, "reviewer", provider_id=1)
 CODE = "482915"
 WRONG = "000000"
 
+# The material the reviewer confirms with `verify`: a face check and the signed letter.
+VERIFIED = Verification(letter="0" * 64, face_check="FACE-1")
+
 
 def make_order(stage: Stage = Stage.DRAFT, province: str = "110000", at: datetime = TUESDAY) -> FilingOrder:
     form = synth.applicant(random.Random(7), "x", by_code(province), "enterprise").form
@@ -50,6 +54,7 @@ def make_order(stage: Stage = Stage.DRAFT, province: str = "110000", at: datetim
         created_at=at,
         updated_at=at,
         review_days=by_code(draft.subject.province_code).review_days,
+        verification=VERIFIED,
     )
 
 

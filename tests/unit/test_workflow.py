@@ -13,7 +13,8 @@ import pytest
 from openbeian.clock import CHINA_TZ
 from openbeian.domain.access import AccessRecord
 from openbeian.domain.calendar import default_calendar
-from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, HistoryEntry, OrderKind
+from openbeian.domain.kinds import OrderKind
+from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, HistoryEntry, Verification
 from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import (
     FINAL_STAGES,
@@ -41,6 +42,9 @@ ACTORS = {
     Role.SYSTEM: SYSTEM,
 }
 
+# The material the reviewer confirms with `verify`: a face check and the signed letter.
+VERIFIED = Verification(letter="0" * 64, face_check="FACE-1")
+
 
 def make_order(stage: Stage = Stage.DRAFT, province: str = "110000", seed: int = 1) -> FilingOrder:
     form = synth.applicant(random.Random(seed), "x", by_code(province), "enterprise").form
@@ -58,6 +62,7 @@ def make_order(stage: Stage = Stage.DRAFT, province: str = "110000", seed: int =
         created_at=AT,
         updated_at=AT,
         review_days=by_code(draft.subject.province_code).review_days,
+        verification=VERIFIED,
     )
 
 

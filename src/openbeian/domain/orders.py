@@ -15,11 +15,14 @@ from enum import StrEnum
 from openbeian.domain.access import AccessRecord
 from openbeian.domain.calendar import CHINA_TZ, WorkingCalendar
 from openbeian.domain.events import StageChanged
+from openbeian.domain.kinds import OrderKind
 from openbeian.domain.sites import Site
 from openbeian.domain.subjects import Subject
 from openbeian.domain.workflow import (
     FIRST_REVIEW_WORKING_DAYS,
+    SMS_MAX_RESENDS,
     SMS_MAX_WRONG_TRIES,
+    SMS_RESEND_AFTER_SECONDS,
     SMS_VALID_HOURS,
     VERIFICATION_WORKING_DAYS,
     Role,
@@ -28,14 +31,6 @@ from openbeian.domain.workflow import (
     transition_for,
 )
 from openbeian.errors import IllegalTransition, PermissionDenied, Text, ValidationError
-
-
-class OrderKind(StrEnum):
-    FIRST_FILING = "first_filing"  # 首次备案
-
-    @property
-    def label(self) -> Text:
-        return Text("First filing", "首次备案")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +65,7 @@ class SmsChallenge:
     sent_at: datetime
     expires_at: datetime
     wrong_tries: int = 0
+    resends: int = 0
 
 
 class SmsOutcome(StrEnum):
@@ -86,6 +82,37 @@ def sms_digest(order_id: int, code: str) -> str:
 class IssuedNumbers:
     subject_number: str
     site_numbers: tuple[str, ...]  # in the order of `sites`
+
+
+class VerificationMethod(StrEnum):
+    PHOTO = "photo"  # the leader photographed against the provider's backdrop (幕布拍照)
+    FACE = "face"  # a face check recorded by the provider (人脸核验)
+
+
+@dataclass(slots=True)
+class Verification:
+    """The authenticity check (真实性核验) material of an order; the reviewer confirms it with `verify`."""
+
+    photo: str | None = None  # upload digest
+    photo_problems: tuple[str, ...] = ()  # the automatic backdrop check's reasons, empty when it passed
+    letter: str | None = None  # upload digest of the signed authenticity letter (信息安全承诺书)
+    face_check: str | None = None  # the provider's face-check reference
+
+    @property
+    def method(self) -> VerificationMethod | None:
+        if self.face_check:
+            return VerificationMethod.FACE
+        if self.photo and not self.photo_problems:
+            return VerificationMethod.PHOTO
+        return None
+
+    def missing(self) -> list[Text]:
+        out = []
+        if self.method is None:
+            out.append(Text("a backdrop photo that passes the check, or a face check", "通过检查的幕布照片或人脸核验"))
+        if not self.letter:
+            out.append(Text("the signed authenticity letter", "签字的真实性核验单"))
+        return out
 
 
 @dataclass(slots=True)
@@ -106,6 +133,9 @@ class FilingOrder:
     sms: SmsChallenge | None = None
     issued: IssuedNumbers | None = None
     review_days: int = 20  # the regulator's working days for this province
+    subject_number: str | None = None  # the filed subject this order concerns (all kinds but first filing)
+    targets: tuple[str, ...] = ()  # the filed site numbers it concerns, in the order of `sites`
+    verification: Verification = field(default_factory=Verification)
     version: int = 0  # as loaded; the store bumps it on save (optimistic locking)
 
     @property
@@ -129,6 +159,19 @@ class FilingOrder:
                     f"a {actor.role.value} cannot {trigger.value.replace('_', ' ')} this order",
                     f"{actor.role.label.zh}无权执行「{trigger.label.zh}」",
                 )
+            )
+        if self.kind.is_cancellation and self.stage is Stage.REGULATOR_REVIEW and trigger is Trigger.ABANDON:
+            raise IllegalTransition(
+                Text(
+                    "a cancellation cannot be withdrawn once it is at the regulator",
+                    "注销申请提交管局后不能撤回",
+                )
+            )
+        if trigger is Trigger.VERIFY and (missing := self.verification.missing()):
+            raise ValidationError.for_field(
+                "verification",
+                "verification needs " + " and ".join(m.en for m in missing),
+                "核验还需要：" + "、".join(m.zh for m in missing),
             )
         note = note.strip()
         if transition.needs_note and not note:
@@ -155,6 +198,17 @@ class FilingOrder:
             return calendar.add_working_days(local, self.review_days)
         return None
 
+    @property
+    def first_review_passed_at(self) -> datetime | None:
+        """When the provider last passed the first review (an add-access site is reachable from then)."""
+        passed = [h.at for h in self.history if h.trigger is Trigger.PASS_REVIEW]
+        return passed[-1] if passed else None
+
+    @property
+    def last_submitted_at(self) -> datetime | None:
+        submitted = [h.at for h in self.history if h.trigger is Trigger.SUBMIT]
+        return submitted[-1] if submitted else None
+
     def is_overdue(self, at: datetime) -> bool:
         return self.deadline is not None and at > self.deadline
 
@@ -168,6 +222,25 @@ class FilingOrder:
             sent_at=at,
             expires_at=at + timedelta(hours=SMS_VALID_HOURS),
         )
+        return self.sms
+
+    def resend_sms(self, code: str, at: datetime) -> SmsChallenge:
+        """A new code replaces the old one; at most SMS_MAX_RESENDS, one a minute; tries and expiry carry over."""
+        if self.stage is not Stage.SMS_CHECK or self.sms is None or self.id is None:
+            raise IllegalTransition(Text("the order is not waiting for an SMS check", "订单不在短信核验阶段"))
+        if self.sms.resends >= SMS_MAX_RESENDS:
+            raise ValidationError.for_field(
+                "code",
+                f"a code can be sent again at most {SMS_MAX_RESENDS} times",
+                f"验证码最多可重新发送 {SMS_MAX_RESENDS} 次",
+            )
+        if at < self.sms.sent_at + timedelta(seconds=SMS_RESEND_AFTER_SECONDS):
+            raise ValidationError.for_field(
+                "code", "wait a minute before asking for a new code", "请等待一分钟后再重新获取验证码"
+            )
+        self.sms.code_digest = sms_digest(self.id, code)
+        self.sms.sent_at = at
+        self.sms.resends += 1
         return self.sms
 
     def check_sms(self, code: str, at: datetime, calendar: WorkingCalendar) -> SmsOutcome:
@@ -194,6 +267,10 @@ class FilingOrder:
     @property
     def sms_tries_left(self) -> int:
         return 0 if self.sms is None else SMS_MAX_WRONG_TRIES + 1 - self.sms.wrong_tries
+
+    @property
+    def subject_key(self) -> str:
+        return self.subject.document.key
 
     @property
     def domains(self) -> tuple[str, ...]:

@@ -11,7 +11,16 @@ from openbeian.domain.subjects import Person
 from openbeian.errors import ValidationError
 
 _APP_ID = re.compile(r"^[A-Za-z0-9_.\-]{3,128}$")
+# MD5, SHA-1 or SHA-256 of the signing certificate, as app stores print it (colons optional).
+_FINGERPRINT = re.compile(r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64})$")
 MAX_DOMAINS_PER_SITE = 10
+
+# Where an app or mini program is distributed; quick apps run on the phone makers' alliance platform.
+PLATFORMS: dict[ServiceType, tuple[str, ...]] = {
+    ServiceType.APP: ("android", "ios", "harmonyos"),
+    ServiceType.MINI_PROGRAM: ("wechat", "alipay", "baidu", "douyin", "qq"),
+    ServiceType.QUICK_APP: ("quick_app_alliance",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +30,8 @@ class Site:
     domains: tuple[DomainName, ...]
     leader: Person
     app_id: str | None = None  # package name (app) or app id (mini program / quick app)
+    platform: str | None = None  # apps and mini programs: where they are distributed
+    signing_fingerprint: str | None = None  # apps: the signing key's fingerprint (hex, upper case)
 
     @property
     def domain_names(self) -> tuple[str, ...]:
@@ -34,6 +45,8 @@ def parse_site(
     domains: list[str],
     leader: Person,
     app_id: str | None = None,
+    platform: str | None = None,
+    signing_fingerprint: str | None = None,
 ) -> Site:
     field = f"sites[{index}]"
     clean_name = " ".join(name.split())
@@ -71,4 +84,21 @@ def parse_site(
             "apps, mini programs and quick apps need their package name or app id",
             "App、小程序、快应用须填写包名或 AppID",
         )
-    return Site(clean_name, kind, tuple(parsed), leader, clean_app_id)
+    clean_platform, fingerprint = None, None
+    if kind is not ServiceType.WEBSITE:
+        clean_platform = (platform or "").strip().lower() or PLATFORMS[kind][0]
+        if clean_platform not in PLATFORMS[kind]:
+            raise ValidationError.for_field(
+                f"{field}.platform",
+                f"must be one of {', '.join(PLATFORMS[kind])}",
+                f"须为 {'、'.join(PLATFORMS[kind])} 之一",
+            )
+    if kind is ServiceType.APP:
+        fingerprint = (signing_fingerprint or "").replace(":", "").replace(" ", "").upper()
+        if not _FINGERPRINT.match(fingerprint):
+            raise ValidationError.for_field(
+                f"{field}.signing_fingerprint",
+                "an app needs its signing certificate's MD5, SHA-1 or SHA-256 fingerprint (hex)",
+                "App 须填写签名证书的 MD5、SHA-1 或 SHA-256 指纹（十六进制）",
+            )
+    return Site(clean_name, kind, tuple(parsed), leader, clean_app_id, clean_platform, fingerprint)

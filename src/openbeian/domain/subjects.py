@@ -5,6 +5,7 @@ Validation lives here, pure: each check raises ValidationError naming the field 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -101,6 +102,11 @@ class IdDocument:
                 f"{number!r} 不是有效的证件号码（校验位或格式错误）",
             ) from None
         return IdDocument(doc_type, compact)
+
+    @property
+    def key(self) -> str:
+        """What the registry and the in-flight check know a subject by (the number itself is personal data)."""
+        return hashlib.sha256(f"{self.type.value}:{self.number}".encode()).hexdigest()
 
     @property
     def masked(self) -> str:

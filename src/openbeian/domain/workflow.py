@@ -5,6 +5,7 @@
     draft | provider_review ─withdraw─▶ withdrawn                              regulator_review ─reject─▶ draft
     sms_check ─sms_fail (24 h timeout or 6th wrong code)─▶ provider_review
     verification | sms_check | regulator_review ─abandon─▶ abandoned   (after the first review only)
+    verification | sms_check | regulator_review ─expire─▶ abandoned    (system: an add-access order's 45 days ran out)
 
 Withdrawal (撤销) is possible before the first review ends; after it the applicant can only abandon (放弃).
 """
@@ -82,6 +83,7 @@ class Trigger(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     ABANDON = "abandon"
+    EXPIRE = "expire"
 
     @property
     def label(self) -> Text:
@@ -99,6 +101,7 @@ TRIGGER_LABELS = {
     Trigger.APPROVE: Text("Approve and issue number", "审核通过并发放备案号"),
     Trigger.REJECT: Text("Reject", "驳回"),
     Trigger.ABANDON: Text("Abandon", "放弃"),
+    Trigger.EXPIRE: Text("Expired", "已过期"),
 }
 
 
@@ -132,6 +135,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Stage.REGULATOR_REVIEW, Trigger.APPROVE, Stage.APPROVED, OF),
     _t(Stage.REGULATOR_REVIEW, Trigger.REJECT, Stage.DRAFT, OF, needs_note=True),
     _t(Stage.REGULATOR_REVIEW, Trigger.ABANDON, Stage.ABANDONED, A),
+    _t(Stage.VERIFICATION, Trigger.EXPIRE, Stage.ABANDONED, S),
+    _t(Stage.SMS_CHECK, Trigger.EXPIRE, Stage.ABANDONED, S),
+    _t(Stage.REGULATOR_REVIEW, Trigger.EXPIRE, Stage.ABANDONED, S),
 )
 
 TRANSITION_TABLE: dict[tuple[Stage, Trigger], Transition] = {(t.source, t.trigger): t for t in TRANSITIONS}
@@ -151,4 +157,7 @@ FIRST_REVIEW_WORKING_DAYS = 1
 VERIFICATION_WORKING_DAYS = 3  # the provider submits to the regulator within 1-3 working days
 SMS_VALID_HOURS = 24
 SMS_MAX_WRONG_TRIES = 5  # the 6th wrong code returns the order to the provider
+SMS_MAX_RESENDS = 3  # new codes on request, each replacing the last; the 24 hours run from the first
+SMS_RESEND_AFTER_SECONDS = 60
+ACCESS_REVIEW_VALID_DAYS = 45  # an add-access order's first review keeps the site reachable this long
 DEFAULT_REGULATOR_WORKING_DAYS = 20  # Order 33 art. 12; the province table can say otherwise (Zhejiang 30)

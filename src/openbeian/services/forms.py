@@ -145,6 +145,8 @@ def _site(data: Mapping[str, Any], index: int, subject_leader: Person | None) ->
         [str(x) for x in domains],
         leader or _NO_LEADER,
         _str(data, "app_id") or None,
+        _str(data, "platform") or None,
+        _str(data, "signing_fingerprint") or None,
     )
     return None if leader is None else site  # without a valid leader the site's fields are only checked
 
@@ -162,3 +164,39 @@ def _kind(text: str) -> SubjectKind:
             f"must be one of {', '.join(k.value for k in SubjectKind)}",
             "请选择主体性质",
         ) from None
+
+
+def person_form(p: Person) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "document": {"type": p.document.type.value, "number": p.document.number},
+        "mobile": p.mobile,
+        "email": p.email,
+    }
+
+
+def content_form(subject: Subject, sites: tuple[Site, ...], service_number: str = "") -> dict[str, Any]:
+    """The form that parses back into this content: the starting point of a change order."""
+    return {
+        "service_number": service_number,
+        "subject": {
+            "kind": subject.kind.value,
+            "name": subject.name,
+            "province": subject.province_code,
+            "document": {"type": subject.document.type.value, "number": subject.document.number},
+            "leader": person_form(subject.leader),
+            "address": subject.address,
+        },
+        "sites": [
+            {
+                "name": s.name,
+                "service_type": s.service_type.value,
+                "domains": [d.unicode for d in s.domains],
+                "leader": person_form(s.leader),
+                "app_id": s.app_id,
+                "platform": s.platform,
+                "signing_fingerprint": s.signing_fingerprint,
+            }
+            for s in sites
+        ],
+    }

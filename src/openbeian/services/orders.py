@@ -4,23 +4,27 @@ check. Each method is one transaction; side effects of entering a stage happen i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from openbeian.domain.access import AccessRecord
-from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, OrderKind, SmsOutcome
+from openbeian.domain.kinds import OrderKind
+from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, SmsOutcome
 from openbeian.domain.provinces import by_code
-from openbeian.domain.workflow import Role, Stage, Trigger, triggers_from
-from openbeian.errors import NotFound, PermissionDenied, Text, ValidationError
+from openbeian.domain.workflow import ACCESS_REVIEW_VALID_DAYS, Role, Stage, Trigger, triggers_from
+from openbeian.errors import ConfigurationError, Conflict, NotFound, PermissionDenied, Text, ValidationError
 from openbeian.services.context import Context
-from openbeian.services.forms import OrderDraft, parse_order_form
-from openbeian.services.issuing import check_not_filed, issue_numbers
+from openbeian.services.issuing import apply_approval
+from openbeian.services.requests import ResolvedRequest, resolve
 from openbeian.services.tenancy import ensure_visible, order_filter
+from openbeian.store.lifecycle import OrderFile
 from openbeian.store.orders import OrderSummary
 from openbeian.store.resources import ServiceNumber, SmsMessage
 from openbeian.store.uow import UnitOfWork
+from openbeian.verification import DOCUMENT_TYPES, IMAGE_TYPES, check_backdrop_photo
 
 # Triggers a person pulls by hand; SMS outcomes come from entering the code.
-MANUAL_TRIGGERS = tuple(t for t in Trigger if t not in (Trigger.SMS_PASS, Trigger.SMS_FAIL))
+MANUAL_TRIGGERS = tuple(t for t in Trigger if t not in (Trigger.SMS_PASS, Trigger.SMS_FAIL, Trigger.EXPIRE))
 
 
 class OrderService:
@@ -37,6 +41,14 @@ class OrderService:
     def find(self, actor: Actor, stages: tuple[Stage, ...] = (), limit: int = 200) -> list[OrderSummary]:
         with self.ctx.db.unit_of_work(readonly=True) as uow:
             return uow.orders.find(order_filter(actor, stages, limit))
+
+    def overdue(self, actor: Actor, limit: int = 1000) -> list[OrderSummary]:
+        """Orders past the deadline of their stage, among those the actor sees (each role its own queue)."""
+        now = self.ctx.clock.now()
+        waiting = (Stage.PROVIDER_REVIEW, Stage.VERIFICATION, Stage.SMS_CHECK, Stage.REGULATOR_REVIEW)
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            found = uow.orders.find(order_filter(actor, waiting, limit=100_000))
+        return [o for o in found if o.deadline is not None and now > o.deadline][:limit]
 
     def actions(self, actor: Actor, order: FilingOrder) -> list[Trigger]:
         """What this actor may do with this order now."""
@@ -58,57 +70,107 @@ class OrderService:
 
     # -- drafts ------------------------------------------------------------------------------------
     def create(self, actor: Actor, data: Mapping[str, Any]) -> FilingOrder:
+        """A new order from a request: `action` file (default), change or cancel; the kind follows from the
+        registry (see services/requests.py)."""
         if actor.role is not Role.APPLICANT or actor.account_id is None:
             raise PermissionDenied(Text("only applicants file orders", "只有备案申请人可以提交备案订单"))
-        draft = parse_order_form(data)
         now = self.ctx.clock.now()
         with self.ctx.db.unit_of_work() as uow:
-            access = self._access_for(uow, actor, draft)
+            request = resolve(uow, actor, data)
+            access = self._access_of(uow, actor, request)
             order = FilingOrder(
                 id=None,
-                kind=OrderKind.FIRST_FILING,
+                kind=request.kind,
                 stage=Stage.DRAFT,
                 applicant_id=actor.account_id,
-                province_code=draft.subject.province_code,
-                subject=draft.subject,
-                sites=draft.sites,
+                province_code=request.draft.subject.province_code,
+                subject=request.draft.subject,
+                sites=request.draft.sites,
                 access=access,
-                service_number=draft.service_number,
+                service_number=request.draft.service_number,
                 created_at=now,
                 updated_at=now,
-                review_days=by_code(draft.subject.province_code).review_days,
+                review_days=by_code(request.draft.subject.province_code).review_days,
+                subject_number=request.subject_number,
+                targets=request.targets,
             )
-            check_not_filed(uow, order)
+            self._check_admissible(uow, order)
             order_id = uow.orders.add(order)
-            self._bind(uow, draft.service_number, order_id)
+            uow.lifecycle.claim_domains(order_id, order.domains)
+            if order.service_number:
+                self._bind(uow, order.service_number, order_id)
             uow.commit()
         return order
 
     def update(self, actor: Actor, order_id: int, data: Mapping[str, Any]) -> FilingOrder:
-        """Edit a draft (a new one, or one returned or rejected with reasons)."""
-        draft = parse_order_form(data)
+        """Edit a draft (a new one, or one returned or rejected with reasons); the kind is decided again."""
         with self.ctx.db.unit_of_work() as uow:
             order = uow.orders.get(order_id)
             ensure_visible(actor, order)
             if actor.role is not Role.APPLICANT or order.stage is not Stage.DRAFT:
                 raise PermissionDenied(Text("only the applicant edits a draft", "只有申请人可以修改草稿"))
-            if draft.service_number != order.service_number:
+            request = resolve(uow, actor, data)
+            if order.service_number and request.draft.service_number != order.service_number:
                 uow.resources.bind_service_number(order.service_number, None)
-            order.access = self._access_for(uow, actor, draft, keep=order.id)
+            order.access = self._access_of(uow, actor, request, keep=order.id)
+            order.kind, order.subject_number, order.targets = request.kind, request.subject_number, request.targets
             order.subject, order.sites, order.service_number = (
-                draft.subject,
-                draft.sites,
-                draft.service_number,
+                request.draft.subject,
+                request.draft.sites,
+                request.draft.service_number,
             )
-            order.province_code = draft.subject.province_code
+            order.province_code = request.draft.subject.province_code
             order.review_days = by_code(order.province_code).review_days
             order.updated_at = self.ctx.clock.now()
-            check_not_filed(uow, order)
+            self._check_admissible(uow, order)
             uow.orders.save(order)
             assert order.id is not None
-            self._bind(uow, draft.service_number, order.id)
+            uow.lifecycle.claim_domains(order.id, order.domains)
+            if order.service_number:
+                self._bind(uow, order.service_number, order.id)
             uow.commit()
         return order
+
+    @staticmethod
+    def _check_admissible(uow: UnitOfWork, order: FilingOrder) -> None:
+        """Blacklists, and one order in flight per subject and per domain across all providers."""
+        if uow.lifecycle.blacklisted("subject", [order.subject_key]):
+            raise ValidationError.for_field(
+                "subject.document.number",
+                "this subject is on the regulator's blacklist and may not file",
+                "该主体已被管局列入黑名单，不能备案",
+            )
+        listed = uow.lifecycle.blacklisted("domain", order.domains)
+        if listed:
+            raise ValidationError.for_field(
+                "sites",
+                f"{', '.join(listed)} is on the regulator's blacklist",
+                f"{'、'.join(listed)} 已被管局列入黑名单",
+            )
+        other = uow.lifecycle.order_in_flight_for_subject(order.subject_key, other_than=order.id)
+        if other is not None:
+            raise Conflict(
+                Text(
+                    f"order {other} of this subject is still in flight (subject conflict): finish or withdraw it first",
+                    f"该主体的订单 {other} 仍在办理中（主体冲突），请先完成或撤销",
+                ),
+                {"subject.document.number": Text(f"order {other} in flight", f"订单 {other} 办理中")},
+            )
+        busy = uow.lifecycle.orders_in_flight_for_domains(order.domains, other_than=order.id)
+        if busy:
+            fields = {
+                f"sites[{i}].domains[{j}]": Text(
+                    f"{d.unicode} is in order {busy[d.ascii]}, still in flight",
+                    f"{d.unicode} 在办理中的订单 {busy[d.ascii]} 中",
+                )
+                for i, site in enumerate(order.sites)
+                for j, d in enumerate(site.domains)
+                if d.ascii in busy
+            }
+            raise Conflict(
+                Text("a domain is in another order still in flight (domain conflict)", "域名在其他办理中的订单中（域名冲突）"),
+                fields,
+            )
 
     @staticmethod
     def _bind(uow: UnitOfWork, code: str, order_id: int) -> None:
@@ -118,8 +180,12 @@ class OrderService:
             if number is None or number.order_id != order_id:
                 raise ValidationError.for_field("service_number", "already used by another order", "已被其他订单使用")
 
-    def _access_for(self, uow: UnitOfWork, actor: Actor, draft: OrderDraft, keep: int | None = None) -> AccessRecord:
-        number = uow.resources.service_number(draft.service_number)
+    def _access_of(
+        self, uow: UnitOfWork, actor: Actor, request: ResolvedRequest, keep: int | None = None
+    ) -> AccessRecord:
+        if request.filed_access is not None:
+            return request.filed_access
+        number = uow.resources.service_number(request.draft.service_number)
         if number is None or number.instance.owner_id != actor.account_id:
             raise ValidationError.for_field(
                 "service_number", "unknown service number for this account", "该账号下没有这个备案服务号"
@@ -146,7 +212,7 @@ class OrderService:
                 raise NotFound(Text(f"order {order_id} not found", f"未找到订单 {order_id}"))
             order.move(trigger, actor, now, self.ctx.calendar, note)  # checks the stage and the role first
             if order.stage is Stage.APPROVED:
-                order.issued = issue_numbers(uow, order, now)
+                order.issued = apply_approval(uow, order, now)
             self._on_enter(uow, order)
             uow.orders.save(order)
             uow.commit()
@@ -156,16 +222,24 @@ class OrderService:
         now = self.ctx.clock.now()
         if order.stage is Stage.SMS_CHECK:
             code = self.ctx.sms_code()
-            challenge = order.start_sms(code, now)
-            uow.resources.send_sms(
-                challenge.phone,
-                f"【工信部ICP备案】验证码 {code}，订单 {order.id}，24 小时内有效。"
-                f" [MIIT ICP filing] code {code} for order {order.id}, valid 24 hours.",
-                order.id,
-                now,
-            )
-        elif order.stage in (Stage.WITHDRAWN, Stage.ABANDONED):
-            uow.resources.bind_service_number(order.service_number, None)
+            order.start_sms(code, now)
+            self._send_code(uow, order, code, now)
+        if order.stage.is_final:
+            assert order.id is not None
+            uow.lifecycle.release_domains(order.id)
+            if order.stage is not Stage.APPROVED and order.service_number:
+                uow.resources.bind_service_number(order.service_number, None)
+
+    @staticmethod
+    def _send_code(uow: UnitOfWork, order: FilingOrder, code: str, now: datetime) -> None:
+        assert order.sms is not None
+        uow.resources.send_sms(
+            order.sms.phone,
+            f"【工信部ICP备案】验证码 {code}，订单 {order.id}，24 小时内有效。"
+            f" [MIIT ICP filing] code {code} for order {order.id}, valid 24 hours.",
+            order.id,
+            now,
+        )
 
     def enter_sms_code(self, actor: Actor, order_id: int, code: str) -> tuple[SmsOutcome, FilingOrder]:
         code = code.strip()
@@ -181,6 +255,116 @@ class OrderService:
             uow.orders.save(order)
             uow.commit()
         return outcome, order
+
+    # -- verification material ---------------------------------------------------------------------
+    def record_face_check(self, actor: Actor, order_id: int, reference: str) -> FilingOrder:
+        """The provider records a face check (人脸核验) it ran, instead of the backdrop photo."""
+        reference = " ".join(reference.split())
+        if not reference:
+            raise ValidationError.for_field("reference", "give the face check's reference", "请填写人脸核验记录编号")
+        with self.ctx.db.unit_of_work() as uow:
+            order = uow.orders.get(order_id)
+            ensure_visible(actor, order)
+            if actor.role not in (Role.REVIEWER, Role.ADMIN):
+                raise PermissionDenied(Text("only the provider records a face check", "只有接入商可以登记人脸核验"))
+            if order.stage is not Stage.VERIFICATION:
+                raise ValidationError.for_field(
+                    "reference", "the order is not in verification", "订单不在真实性核验阶段"
+                )
+            order.verification.face_check = reference[:100]
+            order.updated_at = self.ctx.clock.now()
+            uow.orders.save(order)
+            uow.commit()
+        return order
+
+    def add_file(self, actor: Actor, order_id: int, purpose: str, name: str, data: bytes) -> FilingOrder:
+        """Upload the leader's backdrop photo (checked automatically) or the signed authenticity letter."""
+        if purpose not in ("photo", "letter"):
+            raise ValidationError.for_field(
+                "purpose", "must be photo or letter", "须为 photo（幕布照片）或 letter（核验单）"
+            )
+        if self.ctx.uploads is None:
+            raise ConfigurationError(Text("uploads are not configured", "未配置上传目录"))
+        now = self.ctx.clock.now()
+        with self.ctx.db.unit_of_work() as uow:
+            order = uow.orders.get(order_id)
+            ensure_visible(actor, order)
+            if actor.role not in (Role.APPLICANT, Role.REVIEWER, Role.ADMIN) or actor.account_id is None:
+                raise PermissionDenied(Text("only the applicant or the provider uploads", "只有申请人或接入商可以上传"))
+            if order.stage not in (Stage.DRAFT, Stage.PROVIDER_REVIEW, Stage.VERIFICATION):
+                raise ValidationError.for_field(
+                    purpose, "verification files are taken until the verification ends", "核验完成后不能再上传核验材料"
+                )
+            accept = IMAGE_TYPES if purpose == "photo" else DOCUMENT_TYPES
+            stored = self.ctx.uploads.save(data, name, field=purpose, accept=accept)
+            problems: tuple[str, ...] = ()
+            if purpose == "photo":
+                check = check_backdrop_photo(data, self.ctx.backdrop)
+                problems = tuple(f"{p.text.en} / {p.text.zh}" for p in check.problems)
+                order.verification.photo, order.verification.photo_problems = stored.digest, problems
+            else:
+                order.verification.letter = stored.digest
+            uow.lifecycle.add_file(
+                order_id,
+                purpose,
+                stored.digest,
+                stored.content_type.value,
+                stored.size,
+                stored.original_name,
+                problems,
+                actor.account_id,
+                now,
+            )
+            order.updated_at = now
+            uow.orders.save(order)
+            uow.commit()
+        return order
+
+    def files(self, actor: Actor, order_id: int) -> list[OrderFile]:
+        self.get(actor, order_id)
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            return uow.lifecycle.files_of(order_id)
+
+    def resend_sms(self, actor: Actor, order_id: int) -> FilingOrder:
+        """A new code for the leader's phone; the old one stops working, the wrong tries and the 24 hours stay."""
+        now = self.ctx.clock.now()
+        with self.ctx.db.unit_of_work() as uow:
+            order = uow.orders.get(order_id)
+            ensure_visible(actor, order)
+            if actor.role not in (Role.APPLICANT, Role.ADMIN):
+                raise PermissionDenied(Text("only the applicant asks for a new code", "只有申请人可以重新获取验证码"))
+            code = self.ctx.sms_code()
+            order.resend_sms(code, now)
+            self._send_code(uow, order, code, now)
+            uow.orders.save(order)
+            uow.commit()
+        return order
+
+    def expire_access_reviews(self) -> list[int]:
+        """Abandon add-access orders whose first review is older than 45 days without approval (for `tick`)."""
+        now = self.ctx.clock.now()
+        moved = []
+        with self.ctx.db.unit_of_work() as uow:
+            waiting = (Stage.VERIFICATION, Stage.SMS_CHECK, Stage.REGULATOR_REVIEW)
+            for summary in uow.orders.find(order_filter(SYSTEM, waiting, limit=100_000)):
+                if summary.kind is not OrderKind.ADD_ACCESS:
+                    continue
+                order = uow.orders.get(summary.id)
+                passed = order.first_review_passed_at
+                if passed is not None and now > passed + timedelta(days=ACCESS_REVIEW_VALID_DAYS):
+                    order.move(
+                        Trigger.EXPIRE,
+                        SYSTEM,
+                        now,
+                        self.ctx.calendar,
+                        f"first review older than {ACCESS_REVIEW_VALID_DAYS} days"
+                        f" / 初审已超过 {ACCESS_REVIEW_VALID_DAYS} 天",
+                    )
+                    self._on_enter(uow, order)
+                    uow.orders.save(order)
+                    moved.append(summary.id)
+            uow.commit()
+        return moved
 
     def expire_sms(self) -> list[int]:
         """Return to the provider every order whose SMS code expired (idempotent; for `tick`)."""

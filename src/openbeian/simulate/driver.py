@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-import secrets
-import time
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.provinces import Province, all_provinces
@@ -22,6 +18,10 @@ from openbeian.simulate import synth
 
 PROVIDER_NAME = "开源云"
 PROVIDER_NAME_EN = "OpenBeian Cloud"
+OTHER_PROVIDER_NAME = "示例云"  # a second provider: sites move to it (add access) and leave it
+OTHER_PROVIDER_NAME_EN = "Example Cloud"
+# The signed authenticity letter the simulated applicants upload (a minimal well-formed PDF).
+LETTER_PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 _CODE = re.compile(r"\b(\d{6})\b")
 # The path of a first filing, and the trigger that leaves each stage on it.
 HAPPY_PATH = {
@@ -38,18 +38,23 @@ class Cast:
 
     reviewer: Actor
     officers: dict[str, Actor]
+    other_reviewer: Actor  # the second provider's
+
+    def reviewer_of(self, provider_id: int) -> Actor:
+        return self.other_reviewer if provider_id == self.other_reviewer.provider_id else self.reviewer
 
 
 def ensure_cast(ctx: Context, reviewer_username: str = "sim-reviewer", officer_prefix: str = "sim-officer") -> Cast:
     """Create what is missing; safe when several processes start at once (the loser of a race re-reads)."""
     accounts = AccountService(ctx)
-    try:
-        with ctx.db.unit_of_work() as uow:
-            if uow.accounts.provider_by_name(PROVIDER_NAME) is None:
-                uow.accounts.add_provider(PROVIDER_NAME, PROVIDER_NAME_EN, ctx.clock.now())
-                uow.commit()
-    except Conflict:
-        pass
+    for name, name_en in ((PROVIDER_NAME, PROVIDER_NAME_EN), (OTHER_PROVIDER_NAME, OTHER_PROVIDER_NAME_EN)):
+        try:
+            with ctx.db.unit_of_work() as uow:
+                if uow.accounts.provider_by_name(name) is None:
+                    uow.accounts.add_provider(name, name_en, ctx.clock.now())
+                    uow.commit()
+        except Conflict:
+            pass
 
     def account(username: str, role: Role, name: str, **tenant: str) -> Actor:
         with ctx.db.unit_of_work(readonly=True) as uow:
@@ -68,7 +73,8 @@ def ensure_cast(ctx: Context, reviewer_username: str = "sim-reviewer", officer_p
         p.code: account(f"{officer_prefix}-{p.code}", Role.OFFICER, f"{p.short_name_zh}管局", province=p.code)
         for p in all_provinces()
     }
-    return Cast(reviewer, officers)
+    other = account(f"{reviewer_username}-2", Role.REVIEWER, "模拟审核员二", provider=OTHER_PROVIDER_NAME)
+    return Cast(reviewer, officers, other)
 
 
 def new_applicant_order(
@@ -101,15 +107,19 @@ def drive(ctx: Context, cast: Cast, applicant: Actor, order: FilingOrder, until:
     service = OrderService(ctx)
     assert order.id is not None
     order_id = order.id
+    reviewer = cast.reviewer_of(order.provider_id)
     while order.stage is not until and not order.stage.is_final:
         if order.stage is Stage.SMS_CHECK:
             _, order = service.enter_sms_code(applicant, order_id, read_sms_code(ctx, order_id))
             continue
+        if order.stage is Stage.VERIFICATION and order.verification.missing():
+            service.add_file(applicant, order_id, "letter", "承诺书.pdf", LETTER_PDF)
+            service.record_face_check(reviewer, order_id, f"FACE-{order_id}")
         trigger = HAPPY_PATH[order.stage]
         actor = {
             Trigger.SUBMIT: applicant,
-            Trigger.PASS_REVIEW: cast.reviewer,
-            Trigger.VERIFY: cast.reviewer,
+            Trigger.PASS_REVIEW: reviewer,
+            Trigger.VERIFY: reviewer,
             Trigger.APPROVE: cast.officers[order.province_code],
         }[trigger]
         order = service.act(actor, order_id, trigger)
@@ -124,41 +134,3 @@ def read_sms_code(ctx: Context, order_id: int) -> str:
     if match is None:
         raise RuntimeError(f"no SMS code for order {order_id}")
     return match.group(1)
-
-
-def simulate(ctx: Context, orders: int, seed: int | None = None) -> dict[str, Any]:
-    """Create `orders` synthetic applicants and drive each to approval; report what happened."""
-    rng = random.Random(seed)
-    run = secrets.token_hex(3)  # keeps parallel runs with the same seed apart
-    started = time.perf_counter()
-    cast = ensure_cast(ctx)
-    stages: Counter[str] = Counter()
-    examples: list[dict[str, object]] = []
-    approved = 0
-    for i in range(orders):
-        applicant, order = new_applicant_order(ctx, cast, rng, f"{run}{i}")
-        order = drive(ctx, cast, applicant, order)
-        stages[order.stage.value] += 1
-        if order.stage is Stage.APPROVED and order.issued is not None:
-            approved += 1
-            if len(examples) < 20:
-                examples.append(
-                    {
-                        "domain": order.sites[0].domains[0].unicode if order.sites[0].domains else None,
-                        "site_number": order.issued.site_numbers[0],
-                        "subject_number": order.issued.subject_number,
-                        "province_code": order.province_code,
-                    }
-                )
-    seconds = time.perf_counter() - started
-    return {
-        "orders": orders,
-        "approved": approved,
-        "by_stage": dict(stages),
-        "seconds": round(seconds, 3),
-        "orders_per_second": round(orders / seconds, 1) if seconds > 0 else None,
-        "database": ctx.db.dialect,
-        "seed": seed,
-        "run": run,
-        "examples": examples,
-    }

@@ -130,6 +130,9 @@ def applicant(rng: random.Random, unique: str, province: Province | None = None,
             site: dict[str, Any] = {"name": f"{rng.choice(TRADE)}{rng.choice(INDUSTRY)}服务", "service_type": kind_of}
             if kind_of != "website":
                 site["app_id"] = f"cn.sim.app{unique}x{extra}"
+                site["platform"] = "android" if kind_of == "app" else "wechat"
+            if kind_of == "app":
+                site["signing_fingerprint"] = "".join(rng.choice("0123456789ABCDEF") for _ in range(64))
             sites.append(site)
     for i, site in enumerate(sites):
         site["domains"] = (

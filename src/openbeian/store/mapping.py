@@ -9,7 +9,7 @@ from typing import Any
 from openbeian.domain.access import AccessRecord
 from openbeian.domain.domains import parse_domain
 from openbeian.domain.numbers import ServiceType
-from openbeian.domain.orders import IssuedNumbers, SmsChallenge
+from openbeian.domain.orders import IssuedNumbers, SmsChallenge, Verification
 from openbeian.domain.sites import Site
 from openbeian.domain.subjects import DocumentType, IdDocument, Person, Subject, SubjectKind
 
@@ -28,9 +28,12 @@ def person_from_dict(d: dict[str, Any]) -> Person:
     return Person(d["name"], IdDocument(DocumentType(doc["type"]), doc["number"]), d["mobile"], d["email"])
 
 
-def payload_to_json(subject: Subject, sites: tuple[Site, ...], access: AccessRecord) -> str:
+def payload_to_json(
+    subject: Subject, sites: tuple[Site, ...], access: AccessRecord, extras: dict[str, Any] | None = None
+) -> str:
     return json.dumps(
         {
+            **(extras or {}),
             "subject": {
                 "kind": subject.kind.value,
                 "name": subject.name,
@@ -46,6 +49,8 @@ def payload_to_json(subject: Subject, sites: tuple[Site, ...], access: AccessRec
                     "domains": [d.ascii for d in s.domains],
                     "leader": person_to_dict(s.leader),
                     "app_id": s.app_id,
+                    "platform": s.platform,
+                    "signing_fingerprint": s.signing_fingerprint,
                 }
                 for s in sites
             ],
@@ -60,7 +65,10 @@ def payload_to_json(subject: Subject, sites: tuple[Site, ...], access: AccessRec
 
 
 def payload_from_json(text: str) -> tuple[Subject, tuple[Site, ...], AccessRecord]:
-    data = json.loads(text)
+    return payload_from_dict(json.loads(text))
+
+
+def payload_from_dict(data: dict[str, Any]) -> tuple[Subject, tuple[Site, ...], AccessRecord]:
     s = data["subject"]
     subject = Subject(
         kind=SubjectKind(s["kind"]),
@@ -77,6 +85,8 @@ def payload_from_json(text: str) -> tuple[Subject, tuple[Site, ...], AccessRecor
             domains=tuple(parse_domain(d) for d in x["domains"]),
             leader=person_from_dict(x["leader"]),
             app_id=x["app_id"],
+            platform=x.get("platform"),
+            signing_fingerprint=x.get("signing_fingerprint"),
         )
         for x in data["sites"]
     )
@@ -94,6 +104,7 @@ def sms_to_json(sms: SmsChallenge | None) -> str | None:
             "sent_at": sms.sent_at.isoformat(),
             "expires_at": sms.expires_at.isoformat(),
             "wrong_tries": sms.wrong_tries,
+            "resends": sms.resends,
         }
     )
 
@@ -108,6 +119,7 @@ def sms_from_json(text: str | None) -> SmsChallenge | None:
         datetime.fromisoformat(d["sent_at"]),
         datetime.fromisoformat(d["expires_at"]),
         d["wrong_tries"],
+        d.get("resends", 0),
     )
 
 
@@ -125,3 +137,13 @@ def issued_from_json(text: str | None) -> IssuedNumbers | None:
         return None
     d = json.loads(text)
     return IssuedNumbers(d["subject_number"], tuple(d["site_numbers"]))
+
+
+def verification_to_dict(v: Verification) -> dict[str, Any]:
+    return {"photo": v.photo, "photo_problems": list(v.photo_problems), "letter": v.letter, "face_check": v.face_check}
+
+
+def verification_from_dict(d: dict[str, Any] | None) -> Verification:
+    if not d:
+        return Verification()
+    return Verification(d.get("photo"), tuple(d.get("photo_problems") or ()), d.get("letter"), d.get("face_check"))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Row, and_, func, select
+from sqlalchemy.exc import IntegrityError
 
-from openbeian.domain.orders import FilingOrder, HistoryEntry, OrderKind
+from openbeian.domain.kinds import OrderKind
+from openbeian.domain.orders import FilingOrder, HistoryEntry
 from openbeian.domain.workflow import Role, Stage, Trigger
-from openbeian.errors import NotFound, StaleObject, Text
+from openbeian.errors import Conflict, NotFound, StaleObject, Text
 from openbeian.store import mapping
 from openbeian.store.schema import new_id, order_history, orders
 
@@ -43,7 +46,16 @@ class OrderRepository:
         self.conn = conn
 
     def add(self, order: FilingOrder) -> int:
-        result = self.conn.execute(orders.insert().values(**self._values(order), version=1))
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(orders.insert().values(**self._values(order), version=1))
+        except IntegrityError:  # uq_orders_subject_in_flight: a concurrent order of the same subject won
+            raise Conflict(
+                Text(
+                    "another order of this subject is in flight (subject conflict)",
+                    "该主体已有办理中的订单（主体冲突）",
+                )
+            ) from None
         order.id = int(new_id(result))
         order.version = 1
         self._append_history(order, 0)
@@ -160,7 +172,17 @@ class OrderRepository:
             "province_code": order.province_code,
             "service_number": order.service_number,
             "subject_name": order.subject.name,
-            "payload": mapping.payload_to_json(order.subject, order.sites, order.access),
+            "payload": mapping.payload_to_json(
+                order.subject,
+                order.sites,
+                order.access,
+                {
+                    "subject_number": order.subject_number,
+                    "targets": list(order.targets),
+                    "verification": mapping.verification_to_dict(order.verification),
+                },
+            ),
+            "subject_key": order.subject_key,
             "sms": mapping.sms_to_json(order.sms),
             "issued": mapping.issued_to_json(order.issued),
             "review_days": order.review_days,
@@ -172,7 +194,8 @@ class OrderRepository:
     @staticmethod
     def _from_row(row: Row[tuple[object, ...]], history: list[HistoryEntry]) -> FilingOrder:
         m = row._mapping
-        subject, sites, access = mapping.payload_from_json(str(m["payload"]))
+        payload = json.loads(str(m["payload"]))
+        subject, sites, access = mapping.payload_from_dict(payload)
         return FilingOrder(
             id=int(m["id"]),
             kind=OrderKind(m["kind"]),
@@ -191,4 +214,7 @@ class OrderRepository:
             issued=mapping.issued_from_json(m["issued"]),
             review_days=int(m["review_days"]),
             version=int(m["version"]),
+            subject_number=payload.get("subject_number"),
+            targets=tuple(payload.get("targets") or ()),
+            verification=mapping.verification_from_dict(payload.get("verification")),
         )

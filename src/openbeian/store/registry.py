@@ -48,6 +48,39 @@ class IssuedSubject:
     number: str
 
 
+@dataclass(frozen=True, slots=True)
+class FiledSubject:
+    id: int
+    number: str
+    name: str
+    kind: str
+    province_code: str
+    document_key: str
+    status: str
+    order_id: int | None
+
+    @property
+    def issued(self) -> IssuedSubject:
+        return IssuedSubject(self.id, self.number)
+
+
+@dataclass(frozen=True, slots=True)
+class FiledSite:
+    id: int
+    number: str
+    subject_id: int
+    subject_number: str
+    name: str
+    service_type: str
+    status: str
+    provider_ids: tuple[int, ...]
+    domains: tuple[str, ...]
+    order_id: int | None
+    applicant_id: int | None
+    approved_at: datetime
+    police_number: str | None
+
+
 class RegistryRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -69,9 +102,161 @@ class RegistryRepository:
         rows = self.conn.execute(
             select(registry_domains.c.domain, registry_sites.c.site_number)
             .join(registry_sites, registry_sites.c.id == registry_domains.c.site_id)
-            .where(registry_domains.c.domain.in_(wanted))
+            .where(and_(registry_domains.c.domain.in_(wanted), registry_sites.c.status == "active"))
         )
         return {d: n for d, n in rows}
+
+    def subject_by_document(self, document_key: str) -> FiledSubject | None:
+        return self._subject(
+            and_(registry_subjects.c.document_key == document_key, registry_subjects.c.status == "active")
+        )
+
+    def subject_by_number(self, number: str) -> FiledSubject | None:
+        return self._subject(registry_subjects.c.subject_number == number)
+
+    def _subject(self, condition: ColumnElement[bool]) -> FiledSubject | None:
+        r = self.conn.execute(select(registry_subjects).where(condition)).first()
+        if r is None:
+            return None
+        return FiledSubject(
+            r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id
+        )
+
+    def site_by_number(self, number: str) -> FiledSite | None:
+        sites = self._sites(registry_sites.c.site_number == number)
+        return sites[0] if sites else None
+
+    def sites_of_subject(self, subject_id: int, active_only: bool = True) -> list[FiledSite]:
+        condition = registry_sites.c.subject_id == subject_id
+        if active_only:
+            condition = and_(condition, registry_sites.c.status == "active")
+        return self._sites(condition)
+
+    def site_of_domain(self, domain: str) -> FiledSite | None:
+        """The active site holding an ascii domain."""
+        site_id = self.conn.execute(_SITE_OF_DOMAIN, {"domain": domain}).scalar()
+        if site_id is None:
+            return None
+        sites = self._sites(and_(registry_sites.c.id == site_id, registry_sites.c.status == "active"))
+        return sites[0] if sites else None
+
+    def _sites(self, condition: ColumnElement[bool], limit: int = 10_000) -> list[FiledSite]:
+        rows = self.conn.execute(
+            select(registry_sites, registry_subjects.c.subject_number)
+            .join(registry_subjects, registry_subjects.c.id == registry_sites.c.subject_id)
+            .where(condition)
+            .order_by(registry_sites.c.id)
+            .limit(limit)
+        ).all()
+        domains: dict[int, list[str]] = {}
+        if rows:
+            found = self.conn.execute(_DOMAINS_OF_SITES, {"site_ids": [r.id for r in rows]})
+            for site_id, domain in found:
+                domains.setdefault(site_id, []).append(domain)
+        return [
+            FiledSite(
+                r.id,
+                r.site_number,
+                r.subject_id,
+                r.subject_number,
+                r.name,
+                r.service_type,
+                r.status,
+                tuple(json.loads(r.provider_ids)),
+                tuple(domains.get(r.id, ())),
+                r.order_id,
+                r.applicant_id,
+                r.approved_at,
+                r.police_number,
+            )
+            for r in rows
+        ]
+
+    # -- changes to filed subjects and sites --------------------------------------------------------
+    def update_subject(self, subject_id: int, name: str, kind: str, document_key: str, order_id: int) -> None:
+        self.conn.execute(
+            registry_subjects.update()
+            .where(registry_subjects.c.id == subject_id)
+            .values(name=name, kind=kind, document_key=document_key, order_id=order_id)
+        )
+
+    def update_site(self, site_id: int, name: str, keep_domains: Sequence[str], order_id: int) -> list[str]:
+        """Rename a site and drop the domains not kept (a change may only remove); returns those dropped."""
+        current = [
+            d
+            for (d,) in self.conn.execute(
+                select(registry_domains.c.domain).where(registry_domains.c.site_id == site_id)
+            )
+        ]
+        dropped = [d for d in current if d not in keep_domains]
+        if dropped:
+            self.conn.execute(registry_domains.delete().where(registry_domains.c.domain.in_(dropped)))
+        self.conn.execute(
+            registry_sites.update().where(registry_sites.c.id == site_id).values(name=name, order_id=order_id)
+        )
+        return dropped
+
+    def set_providers(self, site_id: int, provider_ids: Sequence[int], order_id: int | None = None) -> None:
+        values: dict[str, object] = {"provider_ids": json.dumps(sorted(set(provider_ids)))}
+        if order_id is not None:
+            values["order_id"] = order_id
+        self.conn.execute(registry_sites.update().where(registry_sites.c.id == site_id).values(**values))
+
+    def cancel_site(self, site_id: int, at: datetime) -> None:
+        """A cancelled number is never restored; its domains stay pointing at it until filed again."""
+        self.conn.execute(
+            registry_sites.update()
+            .where(and_(registry_sites.c.id == site_id, registry_sites.c.status == "active"))
+            .values(status="cancelled", cancelled_at=at)
+        )
+
+    def cancel_subject(self, subject_id: int, at: datetime) -> None:
+        self.conn.execute(
+            registry_subjects.update()
+            .where(and_(registry_subjects.c.id == subject_id, registry_subjects.c.status == "active"))
+            .values(status="cancelled", cancelled_at=at)
+        )
+
+    def set_police_number(self, site_id: int, number: str, at: datetime) -> None:
+        self.conn.execute(
+            registry_sites.update()
+            .where(registry_sites.c.id == site_id)
+            .values(police_number=number, police_recorded_at=at)
+        )
+
+    # -- the regulator's lists ------------------------------------------------------------------------
+    def empty_subjects(self, limit: int = 1000) -> list[FiledSubject]:
+        """Active subjects without any active site (空壳主体)."""
+        has_site = (
+            select(registry_sites.c.id)
+            .where(and_(registry_sites.c.subject_id == registry_subjects.c.id, registry_sites.c.status == "active"))
+            .exists()
+        )
+        rows = self.conn.execute(
+            select(registry_subjects)
+            .where(and_(registry_subjects.c.status == "active", ~has_site))
+            .order_by(registry_subjects.c.id)
+            .limit(limit)
+        )
+        return [
+            FiledSubject(r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id)
+            for r in rows
+        ]
+
+    def empty_sites(self, limit: int = 1000) -> list[FiledSite]:
+        """Active sites that no provider gives access any more (空壳网站)."""
+        return self._sites(and_(registry_sites.c.status == "active", registry_sites.c.provider_ids == "[]"), limit)
+
+    def sites_without_police_number(self, approved_before: datetime, limit: int = 1000) -> list[FiledSite]:
+        return self._sites(
+            and_(
+                registry_sites.c.status == "active",
+                registry_sites.c.police_number.is_(None),
+                registry_sites.c.service_type == "website",
+                registry_sites.c.approved_at <= approved_before,
+            ),
+            limit,
+        )
 
     def issue_subject(
         self,
@@ -135,6 +320,7 @@ class RegistryRepository:
         provider_ids: Sequence[int],
         at: datetime,
         order_id: int,
+        applicant_id: int | None = None,
     ) -> str:
         """File one site under a subject: the next `-n` of the subject (shared by all kinds)."""
         seq = int(
@@ -159,10 +345,18 @@ class RegistryRepository:
                     provider_ids=json.dumps(list(provider_ids)),
                     approved_at=at,
                     order_id=order_id,
+                    applicant_id=applicant_id,
                 )
             )
         )
         if domains:
+            # A domain of a cancelled site may be filed again: it then points at the new site.
+            inactive = select(registry_sites.c.id).where(registry_sites.c.status != "active")
+            self.conn.execute(
+                registry_domains.delete().where(
+                    and_(registry_domains.c.domain.in_(list(domains)), registry_domains.c.site_id.in_(inactive))
+                )
+            )
             try:
                 with self.conn.begin_nested():
                     self.conn.execute(registry_domains.insert(), [{"domain": d, "site_id": site_id} for d in domains])

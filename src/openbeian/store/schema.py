@@ -159,7 +159,8 @@ orders = Table(
     Column("province_code", String(6), nullable=False),
     Column("service_number", String(40), nullable=False),
     Column("subject_name", String(100), nullable=False),
-    Column("payload", Text, nullable=False),  # JSON: subject, sites, access
+    Column("subject_key", String(64), nullable=False),  # sha256 of the subject's document type + number
+    Column("payload", Text, nullable=False),  # JSON: subject, sites, access, targets, verification
     Column("sms", Text),  # JSON: the open SMS challenge
     Column("issued", Text),  # JSON: numbers issued on approval
     Column("review_days", Integer, nullable=False),
@@ -169,6 +170,38 @@ orders = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Index(None, "provider_id", "stage"),
     Index(None, "province_code", "stage"),
+    # One order in flight per subject, across all providers, also when two are created at once.
+    Index(
+        "uq_orders_subject_in_flight",
+        "subject_key",
+        unique=True,
+        sqlite_where=text("stage NOT IN ('approved', 'withdrawn', 'abandoned')"),
+        postgresql_where=text("stage NOT IN ('approved', 'withdrawn', 'abandoned')"),
+    ),
+)
+
+# The domains of orders in flight: one order at a time per domain (rows go when the order ends).
+order_domains = Table(
+    "order_domains",
+    metadata,
+    Column("domain", String(253), primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
+)
+
+# Uploaded verification material (the files live outside the web root, named by digest).
+order_files = Table(
+    "order_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("purpose", String(20), nullable=False),  # photo | letter
+    Column("digest", String(64), nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("problems", Text, nullable=False),  # JSON list of the automatic check's reasons
+    Column("uploaded_by", Integer, nullable=False),
+    Column("uploaded_at", UTCDateTime(), nullable=False),
 )
 
 order_history = Table(
@@ -199,7 +232,8 @@ registry_subjects = Table(
     Column("next_site_seq", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("approved_at", UTCDateTime(), nullable=False),
-    Column("order_id", Integer, ForeignKey("orders.id")),
+    Column("order_id", Integer, ForeignKey("orders.id")),  # the latest approved order with its content
+    Column("cancelled_at", UTCDateTime()),
     UniqueConstraint("province_code", "year", "serial"),
     # One active filing per subject document, also when two approvals race.
     Index(
@@ -224,7 +258,11 @@ registry_sites = Table(
     Column("status", String(20), nullable=False),
     Column("provider_ids", Text, nullable=False),  # JSON list: the access providers
     Column("approved_at", UTCDateTime(), nullable=False),
-    Column("order_id", Integer, ForeignKey("orders.id")),
+    Column("order_id", Integer, ForeignKey("orders.id")),  # the latest approved order with its content
+    Column("applicant_id", Integer),  # the account that filed it (police filing, changes, cancellation)
+    Column("police_number", String(40)),  # 公安备案号, due within 30 days of approval
+    Column("police_recorded_at", UTCDateTime()),
+    Column("cancelled_at", UTCDateTime()),
     UniqueConstraint("subject_id", "seq"),
 )
 
@@ -245,6 +283,43 @@ registry_changes = Table(
     Column("subject_number", String(40), nullable=False),
     Column("site_number", String(48)),
     Column("payload", Text, nullable=False),  # JSON
+)
+
+# The regulator's cleanup (空壳清理): a notice on an empty subject or site, cancelled when it runs out.
+cleanup_notices = Table(
+    "cleanup_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(48), nullable=False, unique=True),  # subject or site number
+    Column("reason", String(20), nullable=False),  # empty_subject | empty_site
+    Column("noticed_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("resolved", String(20)),  # cancelled | cured (it got a site / an access again)
+    Column("resolved_at", UTCDateTime()),
+)
+
+# Subjects (by document key) and domains that may not file (黑名单).
+blacklist = Table(
+    "blacklist",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # subject | domain
+    Column("value", String(253), nullable=False),  # document key or ascii domain
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("kind", "value"),
+)
+
+# Every notification sent (e-mail), so that a timer firing twice sends nothing twice.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),  # what it is about, e.g. police-due:<site>
+    Column("recipient", String(200), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent", String(10), nullable=False),  # yes | no (no SMTP configured) | failed
 )
 
 sms_outbox = Table(

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine
 
 from openbeian.store.accounts import AccountRepository
 from openbeian.store.database import create_db_engine, upgrade
+from openbeian.store.lifecycle import LifecycleRepository
 from openbeian.store.orders import OrderRepository
 from openbeian.store.registry import RegistryRepository
 from openbeian.store.resources import ResourceRepository
@@ -18,6 +19,7 @@ class UnitOfWork:
     registry: RegistryRepository
     accounts: AccountRepository
     resources: ResourceRepository
+    lifecycle: LifecycleRepository
 
     def __init__(self, engine: Engine, readonly: bool = False) -> None:
         self._engine = engine
@@ -35,6 +37,7 @@ class UnitOfWork:
         self.registry = RegistryRepository(conn)
         self.accounts = AccountRepository(conn)
         self.resources = ResourceRepository(conn)
+        self.lifecycle = LifecycleRepository(conn)
         return self
 
     def commit(self) -> None:

@@ -46,7 +46,10 @@ def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> di
     return {
         "id": order.id,
         "kind": order.kind.value,
+        "kind_label": {"en": order.kind.label.en, "zh": order.kind.label.zh},
         "stage": order.stage.value,
+        "filed_subject_number": order.subject_number,
+        "targets": list(order.targets),
         "province_code": order.province_code,
         "province": by_code(order.province_code).name_en,
         "service_number": order.service_number,
@@ -67,7 +70,9 @@ def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> di
                 "service_type": s.service_type.value,
                 "domains": list(s.domain_names),
                 "app_id": s.app_id,
-                "number": order.issued.site_numbers[i] if order.issued else None,
+                "platform": s.platform,
+                "signing_fingerprint": s.signing_fingerprint,
+                "number": order.issued.site_numbers[i] if order.issued and i < len(order.issued.site_numbers) else None,
             }
             for i, s in enumerate(order.sites)
         ],
@@ -79,6 +84,14 @@ def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> di
             "phone": order.sms.phone,
             "expires_at": order.sms.expires_at.isoformat(),
             "tries_left": order.sms_tries_left,
+        },
+        "verification": {
+            "method": order.verification.method.value if order.verification.method else None,
+            "photo": order.verification.photo,
+            "photo_problems": list(order.verification.photo_problems),
+            "letter": order.verification.letter,
+            "face_check": order.verification.face_check,
+            "missing": [{"en": m.en, "zh": m.zh} for m in order.verification.missing()],
         },
         "history": [
             {
@@ -150,7 +163,7 @@ def list_orders(
     return {"orders": [order_summary(s) for s in summaries]}
 
 
-@router.post("/orders", tags=["orders"], status_code=201, summary="Create a draft first-filing order")
+@router.post("/orders", tags=["orders"], status_code=201, summary="Create a draft order (file, change or cancel)")
 def create_order(request: Request, actor: CurrentActor, body: OrderIn) -> dict[str, Any]:
     service = OrderService(ctx_of(request))
     order = service.create(actor, body.model_dump(exclude_none=True))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,17 +15,35 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from openbeian import __version__
-from openbeian.clock import Clock, SystemClock
+from openbeian.clock import Clock
 from openbeian.config import Settings
 from openbeian.errors import NotFound, OpenBeianError, Text
-from openbeian.services.context import Context
+from openbeian.services.context import Context, context_from_settings
+from openbeian.services.timers import tick
 from openbeian.store.uow import Database
-from openbeian.web import api, pages, resources_api
+from openbeian.web import api, eligibility, lifecycle_api, pages, resources_api
 from openbeian.web.errors import language_of, status_of
 
+logger = logging.getLogger("openbeian")
 
-def create_app(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> FastAPI:
+
+def create_app(
+    settings: Settings, clock: Clock | None = None, db: Database | None = None, tick_every: float | None = None
+) -> FastAPI:
+    """The app; with `tick_every` (seconds) it also runs the timers in the background while it serves."""
+    ctx = context_from_settings(settings, db, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_tick_loop(ctx, tick_every)) if tick_every else None
+        yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="OpenBeian",
         version=__version__,
         description="China's ICP filing system (ICP备案): registry, orders, provider review, regulator.",
@@ -30,9 +52,11 @@ def create_app(settings: Settings, clock: Clock | None = None, db: Database | No
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.ctx = Context(db or Database(settings.database_url), clock or SystemClock())
+    app.state.ctx = ctx
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="openbeian", same_site="lax")
     app.include_router(api.router)
+    app.include_router(lifecycle_api.router)
+    app.include_router(eligibility.router)
     app.include_router(resources_api.router)
     app.include_router(pages.router)
     pages.mount_static(app)
@@ -68,3 +92,13 @@ def create_app(settings: Settings, clock: Clock | None = None, db: Database | No
         )
 
     return app
+
+
+async def _tick_loop(ctx: Context, every: float) -> None:
+    """`openbeian tick` inside `serve`: a failing round is logged and the next one tries again."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(tick, ctx)
+        except Exception:
+            logger.exception("tick failed")

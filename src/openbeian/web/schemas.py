@@ -31,14 +31,40 @@ class SiteIn(BaseModel):
     name: str = ""
     service_type: str = Field("website", description="website | app | mini_program | quick_app")
     domains: list[str] = Field(default_factory=list, examples=[["example.cn"]])
-    app_id: str | None = None
+    app_id: str | None = Field(None, description="apps: package name; mini programs and quick apps: app id")
+    platform: str | None = Field(
+        None, description="apps: android | ios | harmonyos; mini programs: wechat | alipay ..."
+    )
+    signing_fingerprint: str | None = Field(None, description="apps: MD5, SHA-1 or SHA-256 of the signing key (hex)")
     leader: PersonIn | None = Field(None, description="defaults to the subject's leader")
 
 
 class OrderIn(BaseModel):
-    service_number: str = Field("", description="备案服务号 from the provider's console")
-    subject: SubjectIn = Field(default_factory=SubjectIn)
-    sites: list[SiteIn] = Field(default_factory=list)
+    action: str | None = Field(
+        None,
+        description="file (default) | change | cancel. The kind follows from the registry: a filing becomes a first "
+        "filing, an added site or an added access; a change or cancellation acts on `target`.",
+    )
+    target: str | None = Field(None, description="change / cancel: the filed subject or site number")
+    scope: str | None = Field(None, description="change / cancel of a site: `access` for this provider's access only")
+    service_number: str | None = Field(None, description="备案服务号 from the provider's console")
+    subject: SubjectIn | None = None
+    sites: list[SiteIn] | None = None
+
+
+class ReferenceIn(BaseModel):
+    reference: str = Field(..., description="the provider's face-check record")
+
+
+class PoliceNumberIn(BaseModel):
+    police_number: str = Field(..., examples=["京公网安备11010802020134号"])
+
+
+class BlacklistIn(BaseModel):
+    kind: str = Field(..., description="subject | domain")
+    value: str = Field(..., description="the domain, or the subject's document number")
+    document_type: str = Field("business_license", description="subject entries: the document type")
+    reason: str
 
 
 class ActionIn(BaseModel):

@@ -1,0 +1,134 @@
+"""The regulator's cleanup (空壳清理): empty subjects (no active site) and empty sites (no access left) are
+listed, given a notice, and cancelled by `tick` when the notice runs out and they are still empty.
+Blacklisted subjects and domains cannot start new orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from openbeian.domain.calendar import CHINA_TZ
+from openbeian.domain.domains import parse_domain
+from openbeian.domain.orders import Actor
+from openbeian.domain.subjects import IdDocument
+from openbeian.domain.workflow import Role
+from openbeian.errors import PermissionDenied, Text, ValidationError
+from openbeian.services.context import Context
+from openbeian.store.lifecycle import BlacklistEntry, CleanupNotice
+from openbeian.store.uow import UnitOfWork
+
+# How long a published notice runs before the cancellation; the regulators publish lists and give
+# owners a period to restore access. Our choice: 10 working days (no national figure is published).
+NOTICE_WORKING_DAYS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyShell:
+    number: str
+    reason: str  # empty_subject | empty_site
+    name: str
+    province_code: str
+    notice: CleanupNotice | None
+
+
+def _officer(actor: Actor) -> None:
+    if actor.role not in (Role.OFFICER, Role.ADMIN, Role.SYSTEM):
+        raise PermissionDenied(Text("only the regulator does this", "只有管局可以执行此操作"))
+
+
+class CleanupService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def empty_shells(self, actor: Actor) -> list[EmptyShell]:
+        _officer(actor)
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            return [s for s in self._shells(uow) if actor.province_code in (None, s.province_code)]
+
+    @staticmethod
+    def _shells(uow: UnitOfWork) -> list[EmptyShell]:
+        out = [
+            EmptyShell(s.number, "empty_subject", s.name, s.province_code, uow.lifecycle.notice_for(s.number))
+            for s in uow.registry.empty_subjects()
+        ]
+        for site in uow.registry.empty_sites():
+            subject = uow.registry.subject_by_number(site.subject_number)
+            assert subject is not None
+            out.append(
+                EmptyShell(
+                    site.number, "empty_site", site.name, subject.province_code, uow.lifecycle.notice_for(site.number)
+                )
+            )
+        return out
+
+    def notice_all(self, actor: Actor) -> list[CleanupNotice]:
+        """Publish a notice for every empty shell in the officer's province that has none open."""
+        _officer(actor)
+        now = self.ctx.clock.now()
+        due = self.ctx.calendar.add_working_days(now.astimezone(CHINA_TZ), NOTICE_WORKING_DAYS)
+        noticed = []
+        with self.ctx.db.unit_of_work() as uow:
+            for shell in self._shells(uow):
+                if actor.province_code not in (None, shell.province_code):
+                    continue
+                notice = uow.lifecycle.add_notice(shell.number, shell.reason, now, due)
+                if notice is not None:
+                    noticed.append(notice)
+            uow.commit()
+        return noticed
+
+    def enforce(self, at: datetime) -> list[str]:
+        """Cancel what is still empty when its notice ran out; a shell that got a site or access back is cured.
+        Idempotent: a resolved notice is never acted on again."""
+        cancelled = []
+        with self.ctx.db.unit_of_work() as uow:
+            for notice in uow.lifecycle.open_notices(due_before=at):
+                still_empty = {s.number for s in self._shells(uow)}
+                if notice.number not in still_empty:
+                    uow.lifecycle.resolve_notice(notice.id, "cured", at)
+                    continue
+                if notice.reason == "empty_subject":
+                    subject = uow.registry.subject_by_number(notice.number)
+                    assert subject is not None
+                    uow.registry.cancel_subject(subject.id, at)
+                    uow.registry.record_change(
+                        at, "subject_cancelled", subject.number, None, {"reason": "empty_subject"}
+                    )
+                else:
+                    site = uow.registry.site_by_number(notice.number)
+                    assert site is not None
+                    uow.registry.cancel_site(site.id, at)
+                    uow.registry.record_change(
+                        at,
+                        "site_cancelled",
+                        site.subject_number,
+                        site.number,
+                        {"reason": "empty_site", "domains": list(site.domains)},
+                    )
+                uow.lifecycle.resolve_notice(notice.id, "cancelled", at)
+                cancelled.append(notice.number)
+            uow.commit()
+        return cancelled
+
+    # -- blacklists -----------------------------------------------------------------------------------
+    def blacklist_subject(self, actor: Actor, document_type: str, document_number: str, reason: str) -> BlacklistEntry:
+        _officer(actor)
+        document = IdDocument.parse(document_type, document_number, "document")
+        return self._blacklist("subject", document.key, reason)
+
+    def blacklist_domain(self, actor: Actor, domain: str, reason: str) -> BlacklistEntry:
+        _officer(actor)
+        return self._blacklist("domain", parse_domain(domain, "domain").ascii, reason)
+
+    def _blacklist(self, kind: str, value: str, reason: str) -> BlacklistEntry:
+        if not reason.strip():
+            raise ValidationError.for_field("reason", "give the reason", "请填写原因")
+        with self.ctx.db.unit_of_work() as uow:
+            entry = uow.lifecycle.blacklist_add(kind, value, reason.strip(), self.ctx.clock.now())
+            uow.commit()
+        return entry
+
+    def blacklist(self, actor: Actor) -> list[BlacklistEntry]:
+        _officer(actor)
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            return uow.lifecycle.blacklist_entries()
