@@ -166,3 +166,10 @@ def test_an_organisation_is_recommended_only_the_province_of_its_licence(company
     result = eligibility(parse_facts(company), DAY)
     assert [p["abbr"] for p in result["recommendations"]["provinces"]] == ["京"]
     assert result["recommendations"]["provinces"][0]["name"] == {"en": "Beijing", "zh": "北京市"}
+
+
+def test_docs_rules_md_lists_every_rule() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert all(f"`{r.id}`" in text for r in all_rules())
