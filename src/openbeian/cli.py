@@ -13,6 +13,7 @@ import click
 from rich.table import Table
 
 from openbeian import __version__
+from openbeian.cli_resources import instances
 from openbeian.cli_rules import rules
 from openbeian.cli_scan import scan
 from openbeian.clisupport import State, console, emit_json, handles_errors, parse_instant, state
@@ -300,5 +301,6 @@ def tokens_create(username: str, name: str, as_json: bool) -> None:
         click.echo(token)
 
 
+main.add_command(instances)
 main.add_command(rules)
 main.add_command(scan)

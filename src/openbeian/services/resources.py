@@ -58,9 +58,11 @@ class ResourceService:
         service_numbers: int = 1,
         billing_mode: BillingMode | str = BillingMode.SUBSCRIPTION,
         bought_at: datetime | None = None,
+        provider: str | None = None,
     ) -> tuple[Instance, list[ServiceNumber]]:
         """A reviewer (or admin) records an instance sold to a customer, bought at `bought_at` (now) for `months`,
-        and issues its service numbers; numbers need an eligible instance, none (0) may be asked for any."""
+        and issues its service numbers; numbers need an eligible instance, none (0) may be asked for any.
+        `provider` (by name) is for admins; a reviewer's instances are its own provider's."""
         _ensure_provider_staff(actor)
         if not 0 <= service_numbers <= SERVICE_NUMBERS_PER_INSTANCE:
             ensure_quota(0, service_numbers)
@@ -79,6 +81,15 @@ class ResourceService:
             if owner is None or owner.role is not Role.APPLICANT:
                 raise ValidationError.for_field("customer", f"no applicant {customer!r}", f"没有申请人 {customer!r}")
             provider_id = actor.provider_id
+            if provider:
+                named = uow.accounts.provider_by_name(provider.strip())
+                if named is None:
+                    raise ValidationError.for_field("provider", f"no provider {provider!r}", f"没有接入商 {provider!r}")
+                if provider_id is not None and named.id != provider_id:
+                    raise PermissionDenied(
+                        Text("a reviewer records its own provider's instances", "审核员只能登记本接入商的实例")
+                    )
+                provider_id = named.id
             if provider_id is None:
                 providers = uow.accounts.providers()
                 if not providers:
