@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from openbeian.errors import Text
 from openbeian.rules.data import Tables
 from openbeian.rules.derive import CREDIT_CODE_DOCUMENTS, mobile, valid_credit_code, valid_resident_id
 from openbeian.rules.engine import Family, Hit, Severity, block, missing, rule
@@ -12,6 +13,7 @@ from openbeian.rules.facts import Facts, Subject
 from openbeian.rules.labels import DOCUMENT, SUBJECT_KIND
 
 _PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
+CREDIT_CODE = Text("unified social credit code", "统一社会信用代码")
 
 # What each kind of subject must show: any one of the listed documents.
 REQUIRED = {
@@ -88,10 +90,13 @@ def number_valid(facts: Facts, tables: Tables) -> Iterator[Hit]:
         else:
             continue
         if not ok:
+            what = (
+                CREDIT_CODE if document.type in CREDIT_CODE_DOCUMENTS else Text(f"{label.en} number", f"{label.zh}号码")
+            )
             yield block(
                 path,
-                f"{document.number!r} is not a valid {label.en} number (wrong length, characters or check digit).",
-                f"「{document.number}」不是有效的{label.zh}号码（位数、字符或校验位有误）。",
+                f"{document.number!r} is not a valid {what.en} (wrong length, characters or check digit).",
+                f"「{document.number}」不是有效的{what.zh}（位数、字符或校验位有误）。",
             )
 
 

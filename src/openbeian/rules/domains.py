@@ -53,7 +53,14 @@ def _shown_tld(parsed: DomainName) -> str:
 def valid(facts: Facts, tables: Tables) -> Iterator[Hit]:
     for path, domain, parsed in _domains(facts):
         if isinstance(parsed, Text):
-            yield block(path, f"{domain.name!r}: {parsed.en}", f"「{domain.name}」：{parsed.zh}")
+            zh = parsed.zh if parsed.zh.endswith("。") else parsed.zh + "。"
+            yield block(path, f"{domain.name!r}: {parsed.en}.", f"「{domain.name}」：{zh}")
+        elif domain.name == parsed.unicode and parsed.unicode != parsed.ascii:
+            yield info(
+                path,
+                f"{parsed.unicode} is an internationalised domain name; its ASCII form is {parsed.ascii}.",
+                f"「{parsed.unicode}」是中文域名，其 ASCII 编码形式为 {parsed.ascii}。",
+            )
         elif domain.name != parsed.ascii:
             yield info(
                 path,

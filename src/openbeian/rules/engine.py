@@ -84,7 +84,7 @@ def info(path: str, en: str, zh: str, source: str | None = None) -> Hit:
 
 def missing(path: str, en: str, zh: str) -> Hit:
     """A fact the rule needs is not given: say what it would check."""
-    return Hit(Severity.INFO, path, Text(f"Not given, so not checked: {en}", f"未填写，暂无法检查：{zh}"))
+    return Hit(Severity.INFO, path, Text(f"Not given, so not checked: {en}.", f"未填写，暂无法检查：{zh}。"))
 
 
 Check = Callable[[Facts, Tables], Iterable[Hit]]
