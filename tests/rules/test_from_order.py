@@ -14,7 +14,7 @@ from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import Stage
 from openbeian.rules import evaluate, is_ok
 from openbeian.rules.engine import Severity
-from openbeian.rules.from_order import facts_from_order
+from openbeian.rules.from_order import facts_from_order, order_findings
 from openbeian.services.forms import parse_order_form
 from openbeian.simulate import synth
 
@@ -85,3 +85,9 @@ def test_synthetic_orders_of_every_kind_and_province_never_crash_the_rules() -> 
         for kind in kinds:
             facts = facts_from_order(make_order(kind, province, seed=i))
             assert evaluate(facts, date(2026, 3, 10))
+
+
+def test_order_findings_are_the_findings_of_the_orders_facts() -> None:
+    order = make_order("individual", "440000")
+    day = date(2026, 3, 10)
+    assert order_findings(order, day) == evaluate(facts_from_order(order), day)

@@ -76,7 +76,7 @@ def type_fits(facts: Facts, tables: Tables) -> Iterator[Hit]:
 def number_valid(facts: Facts, tables: Tables) -> Iterator[Hit]:
     for i, document in enumerate(facts.subject.documents or ()):
         path = f"subject.documents[{i}].number"
-        label = DOCUMENT[document.type]
+        label = DOCUMENT.get(document.type, Text(document.type, document.type))
         number = "".join((document.number or "").split()).upper()
         if not number:
             yield missing(path, f"the {label.en} number", f"{label.zh}号码")

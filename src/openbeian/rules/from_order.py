@@ -3,8 +3,11 @@ rules report them as info for the reviewer)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from openbeian.domain.orders import FilingOrder
 from openbeian.domain.subjects import DocumentType, SubjectKind
+from openbeian.rules.engine import Finding, evaluate
 from openbeian.rules.facts import Document, DomainFact, Facts, Hosting, Leader, SiteFact, Subject
 
 # What a document says about its holder's nationality; a passport or a Hong Kong / Macao permit alone does not say.
@@ -38,3 +41,10 @@ def facts_from_order(order: FilingOrder) -> Facts:
             for site in order.sites
         ),
     )
+
+
+def order_findings(order: FilingOrder, day: date) -> list[Finding]:
+    """Every finding on the order as of `day`, blocks first; `engine.is_ok` of them decides whether it may leave
+    the draft. Meant for orders that file something new (first filing, a new site); a cancellation has nothing
+    for these rules to check."""
+    return evaluate(facts_from_order(order), day)
