@@ -92,3 +92,10 @@ def test_the_openapi_document_describes_the_request_body(client: TestClient) -> 
     spec = client.get("/api/v1/openapi.json").json()
     body = spec["paths"]["/api/v1/eligibility"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "province" in body["properties"]
+
+
+def test_input_that_cannot_be_echoed_back_or_is_too_large_answers_422_not_500(client: TestClient) -> None:
+    lone = client.post("/api/v1/eligibility", content=b'{"\\udc00": 1}', headers={"Content-Type": "application/json"})
+    assert lone.status_code == 422 and "surrogate" in lone.json()["error"]["message"]
+    huge = client.post("/api/v1/eligibility", content=b" " * (300 * 1024) + b"{}")
+    assert huge.status_code == 422 and "256 KiB" in huge.json()["error"]["message"]

@@ -124,3 +124,23 @@ def test_the_json_schema_describes_the_same_fields_and_values() -> None:
         "overseas",
     ]
     assert "oneOf" in site["domains"]["items"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (b'{"subject": {"age": NaN}}', "NaN is not a number JSON allows"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"subject": {"name": "\\ud800"}}', "lone surrogate"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+def test_json_that_cannot_be_checked_or_echoed_back_is_refused(text: bytes, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        load_facts(text)
+    assert reason in caught.value.text.en and "不是有效的 JSON" in caught.value.text.zh
+
+
+def test_escaped_surrogate_pairs_and_a_byte_order_mark_are_fine() -> None:
+    facts = load_facts('\ufeff{"sites": [{"name": "\\ud83d\\ude00示例网站"}]}'.encode())
+    assert facts.sites is not None and facts.sites[0].name == "😀示例网站"

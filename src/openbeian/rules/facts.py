@@ -254,13 +254,32 @@ def parse_facts(data: Any) -> Facts:
     return _build(clean)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def load_facts(text: str | bytes) -> Facts:
-    """Facts from JSON text."""
+    """Facts from JSON text (NaN, Infinity, lone surrogates and absurd nesting are refused as invalid JSON)."""
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        data = json.loads(text, parse_constant=_no_constant)
+        if _SURROGATE_ESCAPE.search(text):
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be echoed back
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            reason = Text("nested too deeply", "嵌套层级过深")
+        elif isinstance(exc, UnicodeDecodeError):
+            reason = Text("not UTF-8 text", "不是 UTF-8 编码的文本")
+        elif isinstance(exc, UnicodeError):
+            reason = Text("a lone surrogate escape is not valid Unicode", "含有无效的 Unicode 代理字符转义")
+        else:
+            reason = Text(str(exc), f"格式错误：{exc}")
         raise ValidationError(
-            Text(f"the facts document is not valid JSON ({exc})", f"事实文档不是有效的 JSON（{exc}）")
+            Text(f"the facts document is not valid JSON ({reason.en})", f"事实文档不是有效的 JSON（{reason.zh}）")
         ) from None
     return parse_facts(data)
 
