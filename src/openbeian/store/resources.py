@@ -251,7 +251,7 @@ def _instance(m: Any) -> Instance:
         tuple(json.loads(m[c.ips])),
         m[c.expires_at],
         BillingMode(m[c.billing_mode]),
-        m[c.bought_at],
+        m[c.bought_at] or m[c.created_at],
     )
 
 

@@ -101,7 +101,7 @@ instances = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),  # extended by renewals and free hosting credits
     Column("billing_mode", String(20), nullable=False, server_default="subscription"),  # | pay_as_you_go
-    Column("bought_at", UTCDateTime(), nullable=False),
+    Column("bought_at", UTCDateTime()),  # always written; null only in rows older than the column: created_at
 )
 
 service_numbers = Table(

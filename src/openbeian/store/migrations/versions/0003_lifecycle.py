@@ -118,9 +118,8 @@ def upgrade() -> None:
             sa.Column("billing_mode", sa.String(length=20), server_default="subscription", nullable=False)
         )
         batch_op.add_column(sa.Column("bought_at", openbeian.store.schema.UTCDateTime(), nullable=True))
+    # Nullable: making it NOT NULL would rebuild the table on SQLite, which fails while service numbers refer to it.
     op.execute("UPDATE instances SET bought_at = created_at")
-    with op.batch_alter_table("instances", schema=None) as batch_op:
-        batch_op.alter_column("bought_at", existing_type=openbeian.store.schema.UTCDateTime(), nullable=False)
 
     with op.batch_alter_table("service_numbers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("state", sa.String(length=20), server_default="free", nullable=False))
