@@ -89,14 +89,15 @@ def organisation_local(facts: Facts, tables: Tables) -> Iterator[Hit]:
 
 
 def _local_evidence(facts: Facts, code: str, local_id_only: bool) -> tuple[bool, bool]:
-    """(local ID or address, residence permit issued here) for an individual."""
+    """(local by ID, residence permit issued here) for an individual. Where the ID was issued counts; only when
+    no document tells, the stated residence does (never where a local ID is required)."""
     subject = facts.subject
-    id_local = any(
-        same_province(issued_in(d), code)
-        for _, d in subject.documents_of("resident_id", "hk_macao_pass", "taiwan_pass", "foreign_permanent_residence")
-    )
-    if not local_id_only and same_province(subject.residence_province, code):
-        id_local = True
+    personal = subject.documents_of("resident_id", "hk_macao_pass", "taiwan_pass", "foreign_permanent_residence")
+    issued = [where for where in (issued_in(d) for _, d in personal) if where]
+    if issued:
+        id_local = any(same_province(where, code) for where in issued)
+    else:
+        id_local = not local_id_only and same_province(subject.residence_province, code)
     permit_local = any(same_province(issued_in(d), code) for _, d in subject.documents_of("residence_permit"))
     return id_local, permit_local
 
