@@ -236,7 +236,7 @@ async def run_due_compliance(
     ctx: Context, every: timedelta = timedelta(days=1), options: ComplianceOptions | None = None
 ) -> list[ComplianceRun]:
     """The scheduled run: each provider whose last compliance run is older than `every` (or never ran) is run
-    now, one provider after the other. Call it from a background loop; it returns the runs it made."""
+    now, one provider after the other. Call it from a background loop; it returns the runs that scanned something."""
     with ctx.db.engine.connect() as conn:
         provider_ids = [int(p) for (p,) in conn.execute(select(providers.c.id).order_by(providers.c.id))]
     last = _last_runs(ctx)
@@ -246,7 +246,9 @@ async def run_due_compliance(
         at = last.get(provider_id)
         if at is not None and now - _aware(at) < every:
             continue
-        runs.append(await run_compliance(ctx, provider_id, options))
+        run = await run_compliance(ctx, provider_id, options)
+        if run.results:  # a provider without filed websites has nothing to store and nothing to report
+            runs.append(run)
     return runs
 
 

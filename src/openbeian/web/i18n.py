@@ -275,4 +275,22 @@ CATALOG: dict[str, str] = {
     "Site leader, if not the subject's leader": "网站负责人（与主体负责人不同时填写）",
     "Remove site {n}": "删除网站 {n}",
     "Add another site": "再添加一个网站",
+    # the provider's footer-compliance console (web/scan_pages.py)
+    "Footer compliance": "页脚备案合规检查",
+    "Scan all filed domains now": "立即扫描全部备案域名",
+    "Each active website filed through {provider}: its footer numbers, their links, registry and DNS.": (
+        "经 {provider} 接入的每个有效网站：页脚号码、链接、备案记录与域名解析。"
+    ),
+    "Last run: {when}": "最近一次扫描：{when}",
+    "{n} compliant": "{n} 个合规",
+    "{n} not compliant": "{n} 个不合规",
+    "{n} unreachable": "{n} 个无法访问",
+    "Scan result": "扫描结论",
+    "Home page fetch": "首页访问",
+    "DNS check": "DNS 检查",
+    "Scan findings": "发现的问题",
+    "Compliant": "合规",
+    "Not compliant": "不合规",
+    "Unreachable": "无法访问",
+    "No compliance run yet.": "尚未进行合规扫描。",
 }

@@ -1,0 +1,143 @@
+"""The provider's footer-compliance console: the latest compliance run over every domain filed through the
+provider (page /provider/scans, API /api/v1/provider/scans), and a button to run it now.
+
+Reviewers see their own provider; an admin chooses one with ?provider=ID. How domains are fetched and resolved
+comes from `app.state.scan_options` (a ComplianceOptions) when the app sets it, else the defaults (the domain's
+http:// home page, the system's DNS resolvers).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from openbeian.domain.orders import Actor
+from openbeian.domain.workflow import Role
+from openbeian.errors import NotFound, PermissionDenied, Text
+from openbeian.scanner.compliance import (
+    ComplianceOptions,
+    StoredResult,
+    latest_results,
+    run_compliance,
+)
+from openbeian.scanner.dns_check import DnsChecker
+from openbeian.store.schema import providers
+from openbeian.web.auth import require_actor
+from openbeian.web.pages import Form, check_csrf, ctx_of, flash, login_redirect, page_actor, redirect, render
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1")
+
+
+def provider_of(request: Request, actor: Actor, chosen: int | None) -> tuple[int, str]:
+    """(provider id, name) the actor may look at: a reviewer's own; for an admin, ?provider=ID or the first."""
+    if actor.role is Role.REVIEWER and actor.provider_id is not None:
+        wanted: int | None = actor.provider_id
+    elif actor.role is Role.ADMIN:
+        wanted = chosen
+    else:
+        raise PermissionDenied(
+            Text("the compliance console is for the provider's reviewers", "合规检查页面仅供接入商审核员使用")
+        )
+    with ctx_of(request).db.engine.connect() as conn:
+        query = select(providers.c.id, providers.c.name).order_by(providers.c.id)
+        if wanted is not None:
+            query = query.where(providers.c.id == wanted)
+        row = conn.execute(query.limit(1)).first()
+    if row is None:
+        raise NotFound(Text("no such provider", "没有该接入商"))
+    return int(row[0]), str(row[1])
+
+
+def options_of(request: Request) -> ComplianceOptions:
+    options = getattr(request.app.state, "scan_options", None)
+    return options if isinstance(options, ComplianceOptions) else ComplianceOptions(dns=DnsChecker())
+
+
+def counts_of(results: list[StoredResult]) -> dict[str, int]:
+    counts = {"compliant": 0, "non_compliant": 0, "unreachable": 0}
+    for result in results:
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    return counts
+
+
+def results_json(provider_id: int, results: list[StoredResult]) -> dict[str, Any]:
+    return {
+        "provider_id": provider_id,
+        "run_id": results[0].run_id if results else None,
+        "scanned_at": results[0].scanned_at.isoformat() if results else None,
+        "counts": counts_of(results),
+        "results": [
+            {
+                "domain": r.domain,
+                "site_number": r.site_number,
+                "url": r.url,
+                "fetch_status": r.fetch_status,
+                "outcome": r.outcome,
+                "dns_status": r.dns_status,
+                "numbers": r.numbers,
+                "findings": r.findings,
+            }
+            for r in results
+        ],
+    }
+
+
+ProviderQuery = Annotated[int | None, Query(alias="provider", ge=1, description="an admin's choice of provider")]
+
+
+@router.get("/provider/scans")
+def scans_page(request: Request, provider: ProviderQuery = None) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    provider_id, name = provider_of(request, actor, provider)
+    results = latest_results(ctx_of(request), provider_id)
+    context = {
+        "provider_name": name,
+        "results": results,
+        "counts": counts_of(results),
+        "scanned_at": results[0].scanned_at if results else None,
+        "query": f"provider={provider_id}" if actor.role is Role.ADMIN else "",
+    }
+    return render(request, "provider_scans.html", context, actor=actor)
+
+
+@router.post("/provider/scans/run")
+async def run_scans_now(request: Request, form: Form, provider: ProviderQuery = None) -> Response:
+    actor = page_actor(request)
+    if actor is None:
+        return login_redirect(request)
+    check_csrf(request, form)
+    provider_id, _ = provider_of(request, actor, provider)
+    run = await run_compliance(ctx_of(request), provider_id, options_of(request))
+    counts = run.counts()
+    flash(
+        request,
+        Text(
+            f"Scanned {len(run.results)} domain(s): {counts['compliant']} compliant, "
+            f"{counts['non_compliant']} not compliant, {counts['unreachable']} unreachable.",
+            f"已扫描 {len(run.results)} 个域名：{counts['compliant']} 个合规，{counts['non_compliant']} 个不合规，"
+            f"{counts['unreachable']} 个无法访问。",
+        ),
+    )
+    return redirect(f"/provider/scans?provider={provider_id}" if actor.role is Role.ADMIN else "/provider/scans")
+
+
+CurrentActor = Annotated[Actor, Depends(require_actor)]
+
+
+@api_router.get("/provider/scans", tags=["scanner"], summary="The provider's latest footer-compliance run")
+def scans_api(request: Request, actor: CurrentActor, provider: ProviderQuery = None) -> dict[str, Any]:
+    provider_id, _ = provider_of(request, actor, provider)
+    return results_json(provider_id, latest_results(ctx_of(request), provider_id))
+
+
+@api_router.post("/provider/scans", tags=["scanner"], summary="Run the provider's footer-compliance scan now")
+async def run_scans_api(request: Request, actor: CurrentActor, provider: ProviderQuery = None) -> dict[str, Any]:
+    provider_id, _ = provider_of(request, actor, provider)
+    await run_compliance(ctx_of(request), provider_id, options_of(request))
+    return results_json(provider_id, latest_results(ctx_of(request), provider_id))
