@@ -237,3 +237,22 @@ def test_instances_are_visible_to_their_owner_their_provider_and_admins(
             resources.instance(actor, instance_id)
     assert instance_id in [i.id for i in resources.instances(cast.reviewer)]
     assert instance_id not in [i.id for i in resources.instances(cast.other_reviewer)]
+
+
+def test_a_number_typed_in_lower_case_is_bound_consumed_and_released_as_the_same_number(
+    ctx: Context, cast: Cast, filings: Filings
+) -> None:
+    applicant, order = filings.draft(filings.form())
+    [number] = issue(ctx, cast, applicant)
+    typed = f" {number.code.lower()} "
+    assert order.id is not None
+    with ctx.db.unit_of_work() as uow:
+        assert ResourceService.use(uow, typed, applicant.account_id or 0, order.id, ctx.clock.now()).code == number.code
+        ResourceService.release(uow, typed)
+        uow.commit()
+    assert state_of(ctx, number.code).state is NumberState.FREE
+    with ctx.db.unit_of_work() as uow:
+        ResourceService.use(uow, typed, applicant.account_id or 0, order.id, ctx.clock.now())
+        ResourceService.consume(uow, typed, order.id)
+        uow.commit()
+    assert state_of(ctx, number.code).state is NumberState.CONSUMED

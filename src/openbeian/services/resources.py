@@ -39,7 +39,7 @@ from openbeian.services.context import Context
 from openbeian.services.tenancy import ensure_visible
 from openbeian.store.uow import UnitOfWork
 
-__all__ = ["SERVICE_NUMBERS_PER_INSTANCE", "ResourceService", "new_service_number"]
+__all__ = ["SERVICE_NUMBERS_PER_INSTANCE", "ResourceService", "canonical_code", "new_service_number"]
 
 
 class ResourceService:
@@ -210,7 +210,7 @@ class ResourceService:
     ) -> ServiceNumber:
         """The number, if `account_id` may put it on an order at `at` (`keep`: the order holding it already);
         otherwise a ValidationError on `service_number` naming the rule."""
-        number = uow.resources.service_number(code.strip().upper())
+        number = uow.resources.service_number(canonical_code(code))
         if number is None:
             raise ValidationError.for_field(
                 "service_number", f"unknown service number {code!r}", f"没有这个备案服务号 {code!r}"
@@ -233,7 +233,7 @@ class ResourceService:
     @staticmethod
     def consume(uow: UnitOfWork, code: str, order_id: int) -> None:
         """On approval: the number is used up for good (idempotent)."""
-        if not uow.resources.consume_service_number(code, order_id):
+        if not uow.resources.consume_service_number(canonical_code(code), order_id):
             raise Conflict(
                 Text(
                     f"service number {code} is not held by order {order_id}",
@@ -245,7 +245,7 @@ class ResourceService:
     @staticmethod
     def release(uow: UnitOfWork, code: str) -> None:
         """On abandon or withdraw: the number is free again (a consumed one stays consumed)."""
-        uow.resources.bind_service_number(code, None)
+        uow.resources.bind_service_number(canonical_code(code), None)
 
     @staticmethod
     def credit_free_hosting(uow: UnitOfWork, order: FilingOrder, at: datetime) -> HostingCredit | None:
@@ -253,7 +253,7 @@ class ResourceService:
         submission to first review (at most 30), once per instance. None when nothing is credited."""
         if order.id is None or not order.service_number:
             return None
-        number = uow.resources.service_number(order.service_number)
+        number = uow.resources.service_number(canonical_code(order.service_number))
         submitted = last_submission(order.history)
         if number is None or submitted is None:
             return None
@@ -275,6 +275,11 @@ def new_service_number() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
+def canonical_code(code: str) -> str:
+    """Service numbers are typed by hand: spaces around and lower case do not matter."""
+    return code.strip().upper()
+
+
 def _ensure_provider_staff(actor: Actor) -> None:
     if actor.role not in (Role.REVIEWER, Role.ADMIN):
         raise PermissionDenied(Text("only the provider issues instances", "只有接入商可以开通实例"))
@@ -293,7 +298,7 @@ def _instance_not_found(instance_id: int) -> NotFound:
 
 
 def _own_number(uow: UnitOfWork, actor: Actor, code: str) -> ServiceNumber:
-    number = uow.resources.service_number(code.strip().upper())
+    number = uow.resources.service_number(canonical_code(code))
     if number is None or actor.account_id is None or number.instance.owner_id != actor.account_id:
         raise NotFound(Text(f"you have no service number {code!r}", f"您没有备案服务号 {code!r}"))
     return number
