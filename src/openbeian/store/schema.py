@@ -352,7 +352,7 @@ scan_results = Table(
     Column("url", Text, nullable=False),
     Column("fetch_status", String(30), nullable=False),
     Column("outcome", String(20), nullable=False),  # compliant | non_compliant | unreachable
-    Column("dns_status", String(20)),  # resolves | empty_shell | no_address | not_checked
+    Column("dns_status", String(20)),  # resolves | empty_shell | no_address | dns_error | not_checked
     Column("numbers", Text, nullable=False),  # JSON list
     Column("findings", Text, nullable=False),  # JSON list
     Column("scanned_at", UTCDateTime(), nullable=False),
