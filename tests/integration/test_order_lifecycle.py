@@ -305,7 +305,7 @@ def test_an_sms_code_that_is_not_six_digits_is_refused_without_using_a_try(filin
 def test_registry_change_sequence_numbers_are_strictly_increasing(filings: Filings) -> None:
     sites = [
         *site("changes-one.cn"),
-        {"name": "应用", "service_type": "app", "app_id": "cn.changes.app", "signing_fingerprint": "AB" * 20},
+        {"name": "变更助手应用", "service_type": "app", "app_id": "cn.changes.app", "signing_fingerprint": "AB" * 20},
     ]
     applicant, order = filings.draft(filings.form("110000", sites=sites))
     issued = [filings.drive(applicant, order).issued]

@@ -213,7 +213,7 @@ def test_a_public_record_names_the_access_provider_and_the_approval_time(
 
 def test_a_subject_query_ignores_the_case_of_latin_letters(filings: Filings) -> None:
     form = filings.form(
-        "110000", "enterprise", [{"name": "官网", "service_type": "website", "domains": ["ob-tech.cn"]}]
+        "110000", "enterprise", [{"name": "科技官网", "service_type": "website", "domains": ["ob-tech.cn"]}]
     )
     form["subject"]["name"] = "北京OpenBeian科技有限公司"
     applicant, order = filings.draft(form)

@@ -11,6 +11,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from openbeian.domain.access import AccessRecord
 from openbeian.domain.calendar import CHINA_TZ, WorkingCalendar
@@ -136,6 +137,7 @@ class FilingOrder:
     subject_number: str | None = None  # the filed subject this order concerns (all kinds but first filing)
     targets: tuple[str, ...] = ()  # the filed site numbers it concerns, in the order of `sites`
     verification: Verification = field(default_factory=Verification)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # the rules' findings at the last submit
     version: int = 0  # as loaded; the store bumps it on save (optimistic locking)
 
     @property

@@ -8,14 +8,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from openbeian.domain.access import AccessRecord
+from openbeian.domain.calendar import CHINA_TZ
 from openbeian.domain.kinds import OrderKind
 from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, SmsOutcome
 from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import ACCESS_REVIEW_VALID_DAYS, Role, Stage, Trigger, triggers_from
 from openbeian.errors import ConfigurationError, Conflict, NotFound, PermissionDenied, Text, ValidationError
+from openbeian.rules import Severity, evaluate
+from openbeian.rules.from_order import facts_from_order
 from openbeian.services.context import Context
 from openbeian.services.issuing import apply_approval
+from openbeian.services.notifications import NotificationService
 from openbeian.services.requests import ResolvedRequest, resolve
+from openbeian.services.resources import ResourceService
 from openbeian.services.tenancy import ensure_visible, order_filter
 from openbeian.store.lifecycle import OrderFile
 from openbeian.store.orders import OrderSummary
@@ -30,6 +35,7 @@ MANUAL_TRIGGERS = tuple(t for t in Trigger if t not in (Trigger.SMS_PASS, Trigge
 class OrderService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.notifications = NotificationService(ctx)
 
     # -- reading -----------------------------------------------------------------------------------
     def get(self, actor: Actor, order_id: int) -> FilingOrder:
@@ -98,7 +104,7 @@ class OrderService:
             order_id = uow.orders.add(order)
             uow.lifecycle.claim_domains(order_id, order.domains)
             if order.service_number:
-                self._bind(uow, order.service_number, order_id)
+                ResourceService.use(uow, order.service_number, actor.account_id, order_id, now)
             uow.commit()
         return order
 
@@ -111,7 +117,7 @@ class OrderService:
                 raise PermissionDenied(Text("only the applicant edits a draft", "只有申请人可以修改草稿"))
             request = resolve(uow, actor, data)
             if order.service_number and request.draft.service_number != order.service_number:
-                uow.resources.bind_service_number(order.service_number, None)
+                ResourceService.release(uow, order.service_number)
             order.access = self._access_of(uow, actor, request, keep=order.id)
             order.kind, order.subject_number, order.targets = request.kind, request.subject_number, request.targets
             order.subject, order.sites, order.service_number = (
@@ -127,7 +133,7 @@ class OrderService:
             assert order.id is not None
             uow.lifecycle.claim_domains(order.id, order.domains)
             if order.service_number:
-                self._bind(uow, order.service_number, order.id)
+                ResourceService.use(uow, order.service_number, order.applicant_id, order.id, self.ctx.clock.now())
             uow.commit()
         return order
 
@@ -168,34 +174,22 @@ class OrderService:
                 if d.ascii in busy
             }
             raise Conflict(
-                Text("a domain is in another order still in flight (domain conflict)", "域名在其他办理中的订单中（域名冲突）"),
+                Text(
+                    "a domain is in another order still in flight (domain conflict)",
+                    "域名在其他办理中的订单中（域名冲突）",
+                ),
                 fields,
             )
-
-    @staticmethod
-    def _bind(uow: UnitOfWork, code: str, order_id: int) -> None:
-        """Bind the service number to the order; a concurrent draft may have taken it since we looked."""
-        if not uow.resources.bind_service_number(code, order_id):
-            number = uow.resources.service_number(code)
-            if number is None or number.order_id != order_id:
-                raise ValidationError.for_field("service_number", "already used by another order", "已被其他订单使用")
 
     def _access_of(
         self, uow: UnitOfWork, actor: Actor, request: ResolvedRequest, keep: int | None = None
     ) -> AccessRecord:
+        """Cancellations and changes keep the filed access; other orders take the service number's server."""
         if request.filed_access is not None:
             return request.filed_access
-        number = uow.resources.service_number(request.draft.service_number)
-        if number is None or number.instance.owner_id != actor.account_id:
-            raise ValidationError.for_field(
-                "service_number", "unknown service number for this account", "该账号下没有这个备案服务号"
-            )
-        if number.order_id is not None and number.order_id != keep:
-            raise ValidationError.for_field(
-                "service_number",
-                f"already used by order {number.order_id}",
-                f"已被订单 {number.order_id} 使用",
-            )
+        number = ResourceService.check_usable(
+            uow, request.draft.service_number, actor.account_id or 0, self.ctx.clock.now(), keep
+        )
         return AccessRecord(number.instance.provider_id, number.instance.id, number.instance.ips)
 
     # -- the workflow ------------------------------------------------------------------------------
@@ -210,13 +204,43 @@ class OrderService:
             ensure_visible(actor, order)
             if actor.role is Role.APPLICANT and order.applicant_id != actor.account_id:
                 raise NotFound(Text(f"order {order_id} not found", f"未找到订单 {order_id}"))
+            before = len(order.history)
+            if trigger is Trigger.SUBMIT and order.stage is Stage.DRAFT:
+                self._check_rules(order)
             order.move(trigger, actor, now, self.ctx.calendar, note)  # checks the stage and the role first
             if order.stage is Stage.APPROVED:
                 order.issued = apply_approval(uow, order, now)
+                if order.service_number:
+                    ResourceService.consume(uow, order.service_number, order_id)
+                    ResourceService.credit_free_hosting(uow, order, now)
             self._on_enter(uow, order)
             uow.orders.save(order)
             uow.commit()
+        self.notifications.order_changed(order, before)
         return order
+
+    def _check_rules(self, order: FilingOrder) -> None:
+        """Run the rules on what the order files; a blocking finding keeps it in the draft, naming each field.
+        The findings stay on the order for the provider's reviewer. Cancellations file nothing new."""
+        if order.kind.is_cancellation:
+            order.findings = []
+            return
+        day = self.ctx.clock.now().astimezone(CHINA_TZ).date()
+        findings = evaluate(facts_from_order(order), day)
+        order.findings = [f.to_dict() for f in findings]
+        blocking = [f for f in findings if f.severity is Severity.BLOCK]
+        if blocking:
+            fields: dict[str, Text] = {}
+            for f in blocking:
+                fields.setdefault(f.path or "order", Text(f"{f.message.en} [{f.rule}]", f"{f.message.zh}［{f.rule}］"))
+            first = blocking[0]
+            raise ValidationError(
+                Text(
+                    f"the rules block this order ({len(blocking)}): {first.message.en} [{first.rule}]",
+                    f"备案规则不允许提交（{len(blocking)} 项）：{first.message.zh}［{first.rule}］",
+                ),
+                fields,
+            )
 
     def _on_enter(self, uow: UnitOfWork, order: FilingOrder) -> None:
         now = self.ctx.clock.now()
@@ -228,7 +252,7 @@ class OrderService:
             assert order.id is not None
             uow.lifecycle.release_domains(order.id)
             if order.stage is not Stage.APPROVED and order.service_number:
-                uow.resources.bind_service_number(order.service_number, None)
+                ResourceService.release(uow, order.service_number)
 
     @staticmethod
     def _send_code(uow: UnitOfWork, order: FilingOrder, code: str, now: datetime) -> None:
@@ -251,9 +275,11 @@ class OrderService:
             ensure_visible(actor, order)
             if actor.role not in (Role.APPLICANT, Role.ADMIN, Role.SYSTEM):
                 raise PermissionDenied(Text("only the applicant enters the SMS code", "只有申请人可以输入短信验证码"))
+            before = len(order.history)
             outcome = order.check_sms(code, now, self.ctx.calendar)
             uow.orders.save(order)
             uow.commit()
+        self.notifications.order_changed(order, before)
         return outcome, order
 
     # -- verification material ---------------------------------------------------------------------
@@ -335,9 +361,11 @@ class OrderService:
                 raise PermissionDenied(Text("only the applicant asks for a new code", "只有申请人可以重新获取验证码"))
             code = self.ctx.sms_code()
             order.resend_sms(code, now)
+            order.updated_at = now
             self._send_code(uow, order, code, now)
             uow.orders.save(order)
             uow.commit()
+        self.notifications.order_changed(order, len(order.history))
         return order
 
     def expire_access_reviews(self) -> list[int]:
@@ -362,9 +390,11 @@ class OrderService:
                     )
                     self._on_enter(uow, order)
                     uow.orders.save(order)
-                    moved.append(summary.id)
+                    moved.append(order)
             uow.commit()
-        return moved
+        for order in moved:
+            self.notifications.order_changed(order, len(order.history) - 1)
+        return [o.id or 0 for o in moved]
 
     def expire_sms(self) -> list[int]:
         """Return to the provider every order whose SMS code expired (idempotent; for `tick`)."""
@@ -376,6 +406,8 @@ class OrderService:
                 if order.sms is not None and now > order.sms.expires_at:
                     order.check_sms("", now, self.ctx.calendar)
                     uow.orders.save(order)
-                    moved.append(summary.id)
+                    moved.append(order)
             uow.commit()
-        return moved
+        for order in moved:
+            self.notifications.order_changed(order, len(order.history) - 1)
+        return [o.id or 0 for o in moved]

@@ -8,11 +8,12 @@ from typing import Any
 from openbeian.domain.orders import SYSTEM
 from openbeian.services.cleanup import CleanupService
 from openbeian.services.context import Context
+from openbeian.services.notifications import NotificationService
 from openbeian.services.orders import OrderService
 
 
 def tick(ctx: Context) -> dict[str, Any]:
-    """Apply every timer due at the context's clock; report what moved."""
+    """Apply every timer due at the context's clock; report what moved and whom it told."""
     orders = OrderService(ctx)
     report: dict[str, Any] = {
         "at": ctx.clock.now().isoformat(),
@@ -20,5 +21,9 @@ def tick(ctx: Context) -> dict[str, Any]:
         "access_reviews_expired": orders.expire_access_reviews(),
         "empty_shells_cancelled": CleanupService(ctx).enforce(ctx.clock.now()),
     }
-    report["overdue"] = [s.id for s in orders.overdue(SYSTEM)]
+    notifications = NotificationService(ctx)
+    overdue = orders.overdue(SYSTEM)
+    report["overdue"] = [s.id for s in overdue]
+    report["overdue_notified"] = [s.id for s in overdue if notifications.overdue(orders.get(SYSTEM, s.id))]
+    report["police_reminders"] = notifications.police_due()
     return report

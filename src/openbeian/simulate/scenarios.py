@@ -101,7 +101,7 @@ def _order(run: Run, filing: Filing, data: dict[str, Any]) -> FilingOrder:
 
 def add_site(run: Run, filing: Filing) -> FilingOrder:
     site = {
-        "name": f"{run.rng.choice(synth.TRADE)}资讯分享",
+        "name": f"{run.rng.choice(synth.BLOG_TOPICS)}学习笔记",
         "service_type": "website",
         "domains": [synth.domain(run.rng, run.unique())],
     }

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
 from stdnum.cn import ric, uscc
 
 from openbeian.domain.provinces import Province, all_provinces
+from openbeian.rules import derive
+from openbeian.rules.data import tables_at
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -87,8 +90,18 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def mobile(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+def mobile(rng: random.Random, province: Province | None = None) -> str:
+    """A valid mobile number; with a province, one whose number block is registered there (provinces that
+    require a local leader's phone check this)."""
+    number = ""
+    for _ in range(5000):
+        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+        if province is None:
+            return number
+        found = derive.mobile(number)
+        if found is not None and found[1] == province.code:
+            return number
+    return number
 
 
 def domain(rng: random.Random, unique: str) -> str:
@@ -114,7 +127,7 @@ def applicant(rng: random.Random, unique: str, province: Province | None = None,
     leader: dict[str, Any] = {
         "name": leader_name,
         "document": {"type": "resident_id", "number": resident_id(rng, province)},
-        "mobile": mobile(rng),
+        "mobile": mobile(rng, province),
         "email": f"u{unique}@example.cn",
     }
     if kind == "individual":
@@ -138,6 +151,16 @@ def applicant(rng: random.Random, unique: str, province: Province | None = None,
         site["domains"] = (
             [domain(rng, f"{unique}s{i}")] if site["service_type"] == "website" or rng.random() < 0.5 else []
         )
+    # Provinces that cap the domains of one order (a rule of the rules engine): leave out the sites over the cap.
+    policy = tables_at(date.today()).policies.get(province.code)
+    cap = policy.max_domains_per_order if policy else None
+    if cap is not None:
+        kept, count = [], 0
+        for site in sites:
+            if count + len(site["domains"]) <= cap:
+                kept.append(site)
+                count += len(site["domains"])
+        sites = kept
     form = {
         "subject": {
             "kind": kind,

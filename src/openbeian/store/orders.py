@@ -180,6 +180,7 @@ class OrderRepository:
                     "subject_number": order.subject_number,
                     "targets": list(order.targets),
                     "verification": mapping.verification_to_dict(order.verification),
+                    "findings": order.findings,
                 },
             ),
             "subject_key": order.subject_key,
@@ -217,4 +218,5 @@ class OrderRepository:
             subject_number=payload.get("subject_number"),
             targets=tuple(payload.get("targets") or ()),
             verification=mapping.verification_from_dict(payload.get("verification")),
+            findings=list(payload.get("findings") or []),
         )
