@@ -307,3 +307,48 @@ def test_simulate_all_kinds_ends_each_kind_as_designed_on_both_engines(ctx: Cont
     report = simulate(ctx, 24, seed=11)
     assert set(report["by_kind"]) == {k.value for k in OrderKind}
     assert report["approved"] == report["orders"] == 24, report["by_kind"]
+
+
+def test_the_days_in_review_are_credited_once_per_instance_up_to_30(filings: Filings, clock: FixedClock) -> None:
+    from openbeian.services.accounts import AccountService
+    from openbeian.services.resources import ResourceService
+
+    resources = ResourceService(filings.ctx)
+    applicant = filings.applicant()
+    account = AccountService(filings.ctx).by_id(applicant.account_id or 0)
+    assert account is not None
+    _, (first_number, second_number) = resources.add_instance(
+        filings.cast.reviewer, account.username, ["47.95.1.3"], service_numbers=2
+    )
+    form = filings.form("110000", "enterprise", site("kinds-credit.cn"))
+    draft = filings.orders.create(applicant, {**form, "service_number": first_number.code})
+    order = walk(filings, clock, applicant, draft)  # 1 + 3 + 20 working days and a day of SMS: over 30 days
+    credit = resources.order_hosting_credit(applicant, order.id or 0)
+    assert credit is not None and credit.days == 30
+    assert credit.expires_after - credit.expires_before == timedelta(days=30)
+    # The next order on the same instance waits in review too, but the instance was credited already.
+    more = {**form, "sites": site("kinds-credit2.cn", "云启科技商城"), "service_number": second_number.code}
+    second = walk(filings, clock, applicant, filings.orders.create(applicant, more))
+    assert second.stage is Stage.APPROVED
+    assert resources.order_hosting_credit(applicant, second.id or 0) is None
+
+
+def test_blacklisted_subjects_and_domains_cannot_start_orders(filings: Filings) -> None:
+    from openbeian.services.cleanup import CleanupService
+
+    officer = filings.cast.officers["110000"]
+    cleanup = CleanupService(filings.ctx)
+    form = filings.form("110000", "enterprise", site("kinds-black.cn"))
+    cleanup.blacklist_domain(officer, "KINDS-BLACK.cn", "仿冒网站")
+    with pytest.raises(ValidationError) as caught:
+        filings.draft(form)
+    assert "黑名单" in caught.value.fields["sites"].zh
+    with pytest.raises(Conflict):
+        cleanup.blacklist_domain(officer, "kinds-black.cn", "again")
+    document = form["subject"]["document"]
+    cleanup.blacklist_subject(officer, document["type"], document["number"], "虚假材料")
+    with pytest.raises(ValidationError) as caught:
+        filings.draft({**form, "sites": site("kinds-white.cn")})
+    assert "subject.document.number" in caught.value.fields
+    with pytest.raises(PermissionDenied):
+        cleanup.blacklist_domain(filings.cast.reviewer, "x.cn", "not the regulator")

@@ -23,7 +23,7 @@ from openbeian.domain.workflow import (
     Stage,
     Trigger,
 )
-from openbeian.errors import IllegalTransition
+from openbeian.errors import IllegalTransition, ValidationError
 from openbeian.services.forms import parse_order_form
 from openbeian.simulate import synth
 
@@ -271,3 +271,40 @@ def test_the_order_lists_the_ascii_form_of_every_domain_of_its_sites() -> None:
     order = make_order()
     assert order.domains == tuple(d.ascii for s in order.sites for d in s.domains)
     assert all(d.isascii() for d in order.domains)
+
+
+# -- resending the SMS code ------------------------------------------------------------------------
+
+
+def test_a_new_code_replaces_the_old_one_and_keeps_the_tries_and_the_24_hours() -> None:
+    order = sms_order()
+    assert order.check_sms("000000", TUESDAY, CALENDAR) is SmsOutcome.WRONG
+    assert order.sms is not None
+    expires = order.sms.expires_at
+    order.resend_sms("654321", TUESDAY + timedelta(minutes=2))
+    assert order.sms.expires_at == expires and order.sms.wrong_tries == 1 and order.sms.resends == 1
+    assert order.check_sms(CODE, TUESDAY + timedelta(minutes=3), CALENDAR) is SmsOutcome.WRONG  # the old code
+    assert order.check_sms("654321", TUESDAY + timedelta(minutes=4), CALENDAR) is SmsOutcome.PASSED
+
+
+def test_a_new_code_waits_a_minute_and_at_most_three_are_sent() -> None:
+    order = sms_order()
+    with pytest.raises(ValidationError) as caught:
+        order.resend_sms("111111", TUESDAY + timedelta(seconds=30))
+    assert "一分钟" in caught.value.fields["code"].zh
+    for i in range(1, 4):
+        order.resend_sms(f"{i}{i}{i}{i}{i}{i}", TUESDAY + timedelta(minutes=2 * i))
+    with pytest.raises(ValidationError) as caught:
+        order.resend_sms("999999", TUESDAY + timedelta(minutes=20))
+    assert "3" in caught.value.fields["code"].en
+
+
+def test_a_cancellation_at_the_regulator_cannot_be_abandoned_but_a_filing_can() -> None:
+    filing = make_order(Stage.REGULATOR_REVIEW)
+    filing.move(Trigger.ABANDON, APPLICANT, TUESDAY, CALENDAR)
+    assert filing.stage is Stage.ABANDONED
+    cancellation = make_order(Stage.REGULATOR_REVIEW)
+    cancellation.kind = OrderKind.CANCEL_SITE
+    with pytest.raises(IllegalTransition):
+        cancellation.move(Trigger.ABANDON, APPLICANT, TUESDAY, CALENDAR)
+    assert cancellation.stage is Stage.REGULATOR_REVIEW and cancellation.history == []
