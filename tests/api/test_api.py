@@ -89,7 +89,8 @@ def test_an_order_goes_from_the_api_form_to_an_issued_number(client: TestClient)
     checked = client.post(f"/api/v1/orders/{order_id}/face-check", json={"reference": "FACE-2026-1"}, headers=reviewer)
     assert checked.json()["verification"]["method"] == "face"
     files = client.get(f"/api/v1/orders/{order_id}/files", headers=reviewer).json()["files"]
-    assert [(f["purpose"], f["content_type"], f["name"]) for f in files] == [("letter", "application/pdf", "承诺书.png")]
+    described = [(f["purpose"], f["content_type"], f["name"]) for f in files]
+    assert described == [("letter", "application/pdf", "承诺书.png")]
     assert act(reviewer, "verify")["stage"] == "sms_check"
 
     outbox = client.get(f"/api/v1/orders/{order_id}/sms-outbox", headers=applicant).json()["messages"]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from openbeian.clock import FixedClock
-from openbeian.domain.orders import Actor, SmsOutcome
 from openbeian.domain.kinds import OrderKind
+from openbeian.domain.orders import Actor, SmsOutcome
 from openbeian.domain.workflow import Role, Stage, Trigger
 from openbeian.errors import Conflict, IllegalTransition, PermissionDenied, StaleObject, ValidationError
 from openbeian.simulate.driver import read_sms_code
