@@ -188,3 +188,20 @@ def test_db_upgrade_creates_the_default_sqlite_file_in_the_working_directory(tmp
     result = subprocess.run([str(script), "db", "upgrade"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "openbeian.db").is_file()
+
+
+def test_tick_reports_what_it_moved_and_a_second_run_moves_nothing(database: str) -> None:
+    code, _, _ = run("--database", database, "simulate", "--orders", "12", "--seed", "3", "--json")
+    assert code == 0
+    code, out, _ = run("--database", database, "tick", "--at", "2099-01-01T09:00", "--json")
+    first = json.loads(out)
+    assert code == 0 and first["at"] == "2099-01-01T01:00:00+00:00"
+    assert first["police_reminders"], first  # every website is long past its police filing deadline
+    _, out, _ = run("--database", database, "tick", "--at", "2099-01-01T09:00", "--json")
+    second = json.loads(out)
+    assert second["police_reminders"] == [] and second["sms_expired"] == [] and second["overdue_notified"] == []
+
+
+def test_tick_with_a_bad_time_exits_2_with_one_line(database: str) -> None:
+    code, _, err = run("--database", database, "tick", "--at", "next tuesday")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--at" in err
