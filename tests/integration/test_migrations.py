@@ -88,11 +88,12 @@ def test_a_database_with_orders_and_filings_of_the_first_schema_migrates_to_the_
             f" VALUES (1, 1, 1, 'ecs', 'cn-beijing', '[\"47.95.1.2\"]', {_lit(at)}, {_lit(at.replace(year=2027))})"
         )
         run(
-            f"INSERT INTO service_numbers (code, instance_id, owner_id, order_id, created_at) VALUES ('SN1', 1, 1, 1, {_lit(at)})"
+            "INSERT INTO service_numbers (code, instance_id, owner_id, order_id, created_at)"
+            + f" VALUES ('SN1', 1, 1, 1, {_lit(at)})"
         )
         run(
-            "INSERT INTO orders (id, kind, stage, applicant_id, provider_id, province_code, service_number, subject_name,"
-            " payload, review_days, version, created_at, updated_at)"
+            "INSERT INTO orders (id, kind, stage, applicant_id, provider_id, province_code, service_number,"
+            " subject_name, payload, review_days, version, created_at, updated_at)"
             " VALUES (1, 'first_filing', 'approved', 1, 1, '110000', 'SN1', 'x',"
             f" '{payload}', 20, 3, {_lit(at)}, {_lit(at)})"
         )
