@@ -16,7 +16,7 @@ MSGID = re.compile(r'(?<![A-Za-z0-9])N?_\(\s*"((?:[^"\\]|\\.)*)"')
 
 def msgids() -> list[tuple[str, str]]:
     found = []
-    for path in [*sorted((WEB / "templates").glob("*.html")), WEB / "pages.py"]:
+    for path in [*sorted((WEB / "templates").glob("*.html")), WEB / "pages.py", WEB / "lifecycle_pages.py"]:
         for match in MSGID.finditer(path.read_text(encoding="utf-8")):
             found.append((path.name, match.group(1)))
     return found

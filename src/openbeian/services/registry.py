@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from openbeian.domain.domains import parse_domain
 from openbeian.domain.numbers import NumberKind, parse_number
+from openbeian.domain.orders import Actor
 from openbeian.domain.subjects import SubjectKind, mask_person_name
 from openbeian.errors import Text, ValidationError
 from openbeian.services.context import Context
-from openbeian.store.registry import RegistryRecord
+from openbeian.store.registry import FiledSite, RegistryRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,13 @@ def public(record: RegistryRecord) -> PublicRecord:
 class RegistryService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def filed_by(self, actor: Actor) -> list[FiledSite]:
+        """The sites an applicant account filed (its "my filings"), with their full registry record."""
+        if actor.account_id is None:
+            return []
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            return uow.registry.sites_of_applicant(actor.account_id)
 
     def by_domain(self, text: str) -> list[PublicRecord]:
         domain = parse_domain(text, "domain")

@@ -132,6 +132,10 @@ class RegistryRepository:
             condition = and_(condition, registry_sites.c.status == "active")
         return self._sites(condition)
 
+    def sites_of_applicant(self, applicant_id: int) -> list[FiledSite]:
+        """Every site an account filed, cancelled ones included."""
+        return self._sites(registry_sites.c.applicant_id == applicant_id)
+
     def site_of_domain(self, domain: str) -> FiledSite | None:
         """The active site holding an ascii domain."""
         site_id = self.conn.execute(_SITE_OF_DOMAIN, {"domain": domain}).scalar()

@@ -21,7 +21,7 @@ from openbeian.errors import NotFound, OpenBeianError, Text
 from openbeian.services.context import Context, context_from_settings
 from openbeian.services.timers import tick
 from openbeian.store.uow import Database
-from openbeian.web import api, eligibility, lifecycle_api, pages, resources_api, scan_pages
+from openbeian.web import api, eligibility, lifecycle_api, lifecycle_pages, pages, resources_api, scan_pages
 from openbeian.web.errors import language_of, status_of
 
 logger = logging.getLogger("openbeian")
@@ -59,6 +59,7 @@ def create_app(
     app.include_router(eligibility.router)
     app.include_router(resources_api.router)
     app.include_router(pages.router)
+    app.include_router(lifecycle_pages.router)
     app.include_router(scan_pages.router)
     app.include_router(scan_pages.api_router)
     pages.mount_static(app)

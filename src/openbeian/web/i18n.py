@@ -225,9 +225,31 @@ CATALOG: dict[str, str] = {
     "Draft": "草稿",
     # the order form
     "Edit order {id}": "修改订单 {id}",
-    "A first filing (首次备案) for a subject that has no filing yet. The order is saved as a draft; you submit it "
-    "for the provider's first review on the order page.": "首次备案：适用于尚未备案的主体。订单先保存为草稿，"
-    "然后在订单页面提交接入商初审。",
+    "The kind of order follows from the registry: a first filing (首次备案) for a subject not filed yet, a new site "
+    "(新增网站) for a filed subject, access (接入备案) for a site filed with another provider. The order is saved as "
+    "a draft; you submit it for the provider's first review on the order page.": (
+        "订单类型由备案库决定：尚未备案的主体为首次备案，已备案主体的新网站为新增网站，已在其他接入商备案的网站为"
+        "接入备案。订单先保存为草稿，然后在订单页面提交接入商初审。"
+    ),
+    "{kind} of {target}: the form holds the filed content. Edit what changes; the order is saved as a draft that "
+    "you submit on the order page.": "{target} 的{kind}：表单中为已备案的内容。请修改需要变更的部分；订单保存为"
+    "草稿，然后在订单页面提交。",
+    "Where the app or mini program is distributed.": "App 或小程序的发布平台。",
+    "Not an app": "非 App",
+    "Apps only: the MD5, SHA-1 or SHA-256 fingerprint of the signing certificate, in hex.": (
+        "仅限 App：签名证书的 MD5、SHA-1 或 SHA-256 指纹（十六进制）。"
+    ),
+    "Platform": "发布平台",
+    "Signing certificate fingerprint": "签名证书指纹",
+    "Android": "安卓（Android）",
+    "iOS": "iOS",
+    "HarmonyOS": "鸿蒙（HarmonyOS）",
+    "WeChat mini program": "微信小程序",
+    "Alipay mini program": "支付宝小程序",
+    "Baidu smart program": "百度智能小程序",
+    "Douyin mini program": "抖音小程序",
+    "QQ mini program": "QQ 小程序",
+    "Quick App Alliance": "快应用联盟",
     "Please correct the marked fields": "请修改标出的内容",
     "Save draft": "保存草稿",
     "Save changes": "保存修改",
@@ -293,4 +315,134 @@ CATALOG: dict[str, str] = {
     "Not compliant": "不合规",
     "Unreachable": "无法访问",
     "No compliance run yet.": "尚未进行合规扫描。",
+    # the lifecycle: navigation, order list
+    "My filings": "我的备案",
+    "Cleanup": "空壳清理",
+    "Overdue only": "仅显示已超期",
+    # the order page: kind, targets, hosting credit, SMS resend, verification, findings
+    "Concerns the filings": "涉及的备案号",
+    "Free hosting during the review": "备案期间免费延期",
+    "Your server's expiry moved by {days} day(s), for the time from the first-review submission ({submitted}) to "
+    "the approval ({approved}): it now expires on {expires}.": (
+        "为补偿从提交初审（{submitted}）到备案通过（{approved}）的时间，您的服务器到期时间已顺延 {days} 天，"
+        "现于 {expires} 到期。"
+    ),
+    "Send a new code": "重新发送验证码",
+    "The new code replaces the last one; the wrong tries and the 24 hours still count.": (
+        "新验证码将替代上一个；已用的错误次数和 24 小时有效期不变。"
+    ),
+    "Verification (真实性核验)": "真实性核验",
+    "Still missing before the verification can be confirmed:": "确认核验前还缺少：",
+    "The material is complete: the provider can confirm the verification.": "核验材料已齐全：接入商可以确认核验。",
+    "Backdrop photo": "幕布照片",
+    "not uploaded": "未上传",
+    "uploaded, the automatic check found problems": "已上传，自动检查发现问题",
+    "uploaded, passed the automatic check": "已上传，通过自动检查",
+    "Authenticity letter": "真实性核验单",
+    "uploaded": "已上传",
+    "Face check": "人脸核验",
+    "not recorded": "未登记",
+    "The automatic photo check found:": "照片自动检查发现：",
+    "File": "文件",
+    "Purpose": "用途",
+    "Size": "大小",
+    "Uploaded": "上传时间",
+    "{kb} KB": "{kb} KB",
+    "What it is": "文件类型",
+    "File (PNG, JPEG or PDF)": "文件（PNG、JPEG 或 PDF）",
+    "Upload": "上传",
+    "Face check reference": "人脸核验记录编号",
+    "Record face check": "登记人脸核验",
+    "Leader's photo against the backdrop (幕布照片)": "负责人幕布照片",
+    "Signed authenticity letter (真实性核验单)": "签字的真实性核验单",
+    "Rule findings at submission": "提交时的规则检查结果",
+    "Severity": "级别",
+    "Field": "字段",
+    "Message": "说明",
+    "Rule": "规则",
+    "Source": "依据",
+    "Blocks the order": "阻止提交",
+    "Warning": "警告",
+    "Site {n}: {field}": "第 {n} 个网站：{field}",
+    # My filings
+    "The subjects and sites you filed. Changes and cancellations start here as a draft order; record each "
+    "website's police filing (公安备案) number within 30 days of the approval.": (
+        "您已备案的主体和网站。变更和注销从这里开始，先生成草稿订单；请在备案通过后 30 日内登记每个网站的公安备案号。"
+    ),
+    "Change the subject": "变更主体",
+    "Cancel the subject": "注销主体",
+    "Access providers": "接入商",
+    "Police filing": "公安备案",
+    "Requests": "办理",
+    "none: an empty shell": "无：空壳网站",
+    "Due by {date}": "须于 {date} 前登记",
+    "Police filing number for {site}": "{site} 的公安备案号",
+    "e.g. 京公网安备11010802020134号": "如 京公网安备11010802020134号",
+    "Record": "登记",
+    "Change the site": "变更网站",
+    "Cancel the site": "注销网站",
+    "Cancel the access": "取消接入",
+    "You have no filed sites yet: an approved order puts its sites here.": (
+        "您还没有已备案的网站：订单通过后网站会显示在这里。"
+    ),
+    # change and cancel requests
+    "Change or cancel a filing": "变更或注销备案",
+    "Order kind": "订单类型",
+    "Create the draft": "生成草稿",
+    "Back to my filings": "返回我的备案",
+    "Change the subject {target}": "变更主体 {target}",
+    "Change the site {target}": "变更网站 {target}",
+    "Change the access of {target}": "变更 {target} 的接入",
+    "Cancel the subject {target}": "注销主体 {target}",
+    "Cancel the site {target}": "注销网站 {target}",
+    "Cancel this provider's access to {target}": "取消本接入商对 {target} 的接入",
+    "A draft with the filed subject is created; edit what changed, then submit it. An individual may become an "
+    "organisation, not the other way round; the province never changes.": (
+        "将以已备案的主体信息生成草稿；修改变更的内容后提交。个人可变更为单位，反之不可；省份不能变更。"
+    ),
+    "A draft with the filed site is created; edit what changed, then submit it. A site change may only remove "
+    "domains: a new domain needs an add-site order.": (
+        "将以已备案的网站信息生成草稿；修改变更的内容后提交。网站变更只能删除域名：新域名须通过新增网站备案。"
+    ),
+    "A draft with the filed site is created; choose the new service number in it.": (
+        "将以已备案的网站信息生成草稿；请在其中选择新的备案服务号。"
+    ),
+    "The subject and every site under it leave the registry once the regulator approves. A cancelled number is "
+    "never restored, and the request cannot be withdrawn once it is at the regulator.": (
+        "管局审核通过后，该主体及其下所有网站将从备案库注销。注销的备案号不会恢复，申请提交管局后不能撤回。"
+    ),
+    "The site leaves the registry once the regulator approves; its domains may then be filed again. A cancelled "
+    "number is never restored, and the request cannot be withdrawn once it is at the regulator.": (
+        "管局审核通过后，该网站将从备案库注销，其域名可重新备案。注销的备案号不会恢复，申请提交管局后不能撤回。"
+    ),
+    "This provider stops serving the site; a site left with no access becomes an empty shell that the regulator "
+    "cancels after a notice. The request cannot be withdrawn once it is at the regulator.": (
+        "本接入商将停止为该网站提供接入；没有任何接入的网站成为空壳网站，管局公示后将予以注销。申请提交管局后不能撤回。"
+    ),
+    # the regulator's cleanup
+    "Cleanup of empty shells": "空壳清理",
+    "Empty shells (空壳): filed subjects without an active site and sites that no provider serves any more. A "
+    "notice gives the owner time to restore them; what is still empty when it runs out is cancelled.": (
+        "空壳：没有有效网站的已备案主体，以及没有任何接入商接入的网站。公示给予备案人恢复的时间；公示期满仍为空壳的"
+        "将被注销。"
+    ),
+    "Empty shells: {n}": "空壳：{n} 个",
+    "Publish notices ({n})": "发布公示（{n} 条）",
+    "Reason": "原因",
+    "Notice": "公示",
+    "no notice yet": "尚未公示",
+    "noticed {noticed}; cancelled after {due} if still empty": "已于 {noticed} 公示；{due} 后仍为空壳将被注销",
+    "Cured: it has a site or access again": "已恢复：重新有了网站或接入",
+    "No empty shells in your province.": "本省没有空壳。",
+    "Subject without sites": "没有网站的主体",
+    "Site without access": "没有接入的网站",
+    "Blacklist": "黑名单",
+    "A blacklisted subject or domain cannot start a new order.": "列入黑名单的主体或域名不能发起新的备案订单。",
+    "Value": "内容",
+    "Added": "加入时间",
+    "The blacklist is empty.": "黑名单为空。",
+    "Add to the blacklist": "加入黑名单",
+    "Subject (by its document)": "主体（按证件）",
+    "Document type (subjects only)": "证件类型（仅限主体）",
+    "Domain or document number": "域名或证件号码",
 }

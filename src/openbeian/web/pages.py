@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 from openbeian import __version__
 from openbeian.clock import CHINA_TZ
 from openbeian.config import Settings
+from openbeian.domain.kinds import OrderKind
 from openbeian.domain.numbers import ServiceType
 from openbeian.domain.orders import Actor, FilingOrder, SmsOutcome
 from openbeian.domain.provinces import all_provinces
@@ -48,6 +49,7 @@ from openbeian.services.context import Context
 from openbeian.services.forms import MAX_SITES
 from openbeian.services.orders import OrderService
 from openbeian.services.registry import PublicRecord, RegistryService
+from openbeian.services.resources import ResourceService
 from openbeian.services.tenancy import REGULATOR_STAGES, can_see
 from openbeian.simulate.demo import demo_logins
 from openbeian.web.auth import optional_actor
@@ -109,6 +111,21 @@ ERROR_TITLES = {
     422: N_("Please check the input"),
 }
 
+PLATFORM_LABELS = {
+    "android": N_("Android"),
+    "ios": N_("iOS"),
+    "harmonyos": N_("HarmonyOS"),
+    "wechat": N_("WeChat mini program"),
+    "alipay": N_("Alipay mini program"),
+    "baidu": N_("Baidu smart program"),
+    "douyin": N_("Douyin mini program"),
+    "qq": N_("QQ mini program"),
+    "quick_app_alliance": N_("Quick App Alliance"),
+}
+SEVERITY_LABELS = {"block": N_("Blocks the order"), "warn": N_("Warning"), "info": N_("Note")}
+# What a request of My filings becomes: (action, scope) -> the kind; the order form keeps them as hidden inputs.
+REQUEST_INPUTS = ("action", "target", "scope")
+
 # The order form: input name -> label. Names are the error paths of services.forms.parse_order_form.
 SUBJECT_FIELDS = {
     "service_number": N_("Service number (备案服务号)"),
@@ -129,6 +146,8 @@ SITE_FIELDS = {
     "service_type": N_("Site type"),
     "domains": N_("Domains"),
     "app_id": N_("App ID or package name"),
+    "platform": N_("Platform"),
+    "signing_fingerprint": N_("Signing certificate fingerprint"),
     "leader.name": N_("Site leader's name"),
     "leader.document.type": N_("Site leader's document type"),
     "leader.document.number": N_("Site leader's document number"),
@@ -422,13 +441,17 @@ def logout(request: Request, form: Form) -> Response:
 
 
 @router.get("/orders")
-def orders(request: Request, stage: str = "") -> Response:
+def orders(request: Request, stage: str = "", overdue: str = "") -> Response:
     actor = page_actor(request)
     if actor is None:
         return login_redirect(request)
     ctx = ctx_of(request)
     chosen = Stage(stage) if stage in STAGES else None
-    summaries = OrderService(ctx).find(actor, (chosen,) if chosen else ())
+    only_overdue = bool(overdue) and actor.role is not Role.APPLICANT
+    if only_overdue:
+        summaries = [o for o in OrderService(ctx).overdue(actor) if chosen is None or o.stage is chosen]
+    else:
+        summaries = OrderService(ctx).find(actor, (chosen,) if chosen else ())
     free_numbers = 0
     if actor.role is Role.APPLICANT:
         free_numbers = sum(1 for n in OrderService(ctx).service_numbers(actor) if n.order_id is None)
@@ -439,6 +462,8 @@ def orders(request: Request, stage: str = "") -> Response:
         "stages": list(REGULATOR_STAGES) if actor.role is Role.OFFICER else list(Stage),
         "stage": chosen,
         "free_numbers": free_numbers,
+        "overdue_filter": actor.role is not Role.APPLICANT,
+        "only_overdue": only_overdue,
     }
     return render(request, "orders.html", context, actor=actor)
 
@@ -471,7 +496,10 @@ def blank_values() -> dict[str, str]:
 
 def values_of_form(form: FormData) -> dict[str, str]:
     count = site_count(form)
-    return {**{name: text_of(form, name) for name in field_names(count)}, "site_count": str(count)}
+    return {
+        **{name: text_of(form, name) for name in [*field_names(count), *REQUEST_INPUTS]},
+        "site_count": str(count),
+    }
 
 
 def _person_values(prefix: str, person: Person) -> dict[str, str]:
@@ -503,6 +531,8 @@ def values_of_order(order: FilingOrder) -> dict[str, str]:
                 f"sites[{i}].service_type": site.service_type.value,
                 f"sites[{i}].domains": "\n".join(site.domain_names),
                 f"sites[{i}].app_id": site.app_id or "",
+                f"sites[{i}].platform": site.platform or "",
+                f"sites[{i}].signing_fingerprint": site.signing_fingerprint or "",
             }
         )
         if site.leader == s.leader:
@@ -511,7 +541,19 @@ def values_of_order(order: FilingOrder) -> dict[str, str]:
         else:
             values.update(_person_values(f"sites[{i}].leader", site.leader))
     values["site_count"] = str(len(order.sites))
+    values.update(request_of(order))
     return values
+
+
+def request_of(order: FilingOrder) -> dict[str, str]:
+    """The action, target and scope an order was asked with, so that editing its draft keeps its kind."""
+    kind = order.kind
+    if not (kind.is_change or kind.is_cancellation):
+        return {"action": "file", "target": "", "scope": ""}
+    on_subject = kind in (OrderKind.CHANGE_SUBJECT, OrderKind.CANCEL_SUBJECT)
+    target = (order.subject_number or "") if on_subject else (order.targets[0] if order.targets else "")
+    scope = "access" if kind in (OrderKind.CHANGE_ACCESS, OrderKind.CANCEL_ACCESS) else ""
+    return {"action": "change" if kind.is_change else "cancel", "target": target, "scope": scope}
 
 
 def order_data(values: Mapping[str, str]) -> dict[str, Any]:
@@ -535,12 +577,15 @@ def order_data(values: Mapping[str, str]) -> dict[str, Any]:
             "service_type": v(f"sites[{i}].service_type"),
             "domains": v(f"sites[{i}].domains"),
             "app_id": v(f"sites[{i}].app_id"),
+            "platform": v(f"sites[{i}].platform"),
+            "signing_fingerprint": v(f"sites[{i}].signing_fingerprint"),
         }
         leader_typed = any(v(f"sites[{i}].leader.{k}").strip() for k in ("name", "document.number", "mobile", "email"))
         if leader_typed:
             site["leader"] = person(f"sites[{i}].leader")
         sites.append(site)
     return {
+        **{name: v(name) for name in REQUEST_INPUTS if v(name)},
         "service_number": v("service_number"),
         "subject": {
             "kind": v("subject.kind"),
@@ -580,6 +625,8 @@ def form_errors(exc: OpenBeianError, names: list[str], lang: str) -> tuple[dict[
 
 def with_site_count(values: dict[str, str], count: int) -> dict[str, str]:
     out = {k: v for k, v in values.items() if not k.startswith("sites[")}
+    for name in REQUEST_INPUTS:
+        out.setdefault(name, "")
     for name in field_names(count):
         if name.startswith("sites["):
             out[name] = values.get(name, "")
@@ -623,6 +670,7 @@ def order_form_page(
         "documents": DOCUMENT_LABELS,
         "personal_documents": [d for d in DOCUMENT_LABELS if d in PERSONAL_DOCUMENTS],
         "service_types": SERVICE_TYPE_LABELS,
+        "platforms": PLATFORM_LABELS,
         "action": f"/orders/{order.id}/edit" if order else "/orders/new",
     }
     return render(request, "order_form.html", context, status, actor)
@@ -748,6 +796,13 @@ WAITING_ON = {
 }
 
 
+MATERIAL_STAGES = (Stage.DRAFT, Stage.PROVIDER_REVIEW, Stage.VERIFICATION)  # when files are taken
+FILE_PURPOSES = {
+    "photo": N_("Leader's photo against the backdrop (幕布照片)"),
+    "letter": N_("Signed authenticity letter (真实性核验单)"),
+}
+
+
 def order_page(
     request: Request,
     actor: Actor,
@@ -757,8 +812,11 @@ def order_page(
     note: str = "",
     code: str = "",
     code_error: str = "",
+    field_errors: Mapping[str, str] | None = None,
+    typed: Mapping[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    """The order with what the actor may do; `field_errors` and `typed` refill a material form that failed."""
     ctx = ctx_of(request)
     lang = request_language(request)
     service = OrderService(ctx)
@@ -785,6 +843,9 @@ def order_page(
     note_error = ""
     if error is not None and "note" in error.fields:
         note_error = error.fields["note"].get(lang)
+    provider_side = actor.role in (Role.REVIEWER, Role.ADMIN)
+    material_open = (mine and order.stage in MATERIAL_STAGES) or (provider_side and order.stage is Stage.VERIFICATION)
+    credit = ResourceService(ctx).order_hosting_credit(actor, order_id) if order.stage is Stage.APPROVED else None
     context = {
         "order": order,
         "now": ctx.clock.now(),
@@ -804,9 +865,45 @@ def order_page(
         "waiting_on": WAITING_ON[order.stage],
         "applicant_role": Role.APPLICANT,
         "code": code,
+        "overdue": order.deadline is not None and not order.stage.is_final and ctx.clock.now() > order.deadline,
+        "material_open": material_open,
+        "face_form": provider_side and order.stage is Stage.VERIFICATION,
+        "missing": order.verification.missing() if order.stage is Stage.VERIFICATION else [],
+        "files": service.files(actor, order_id),
+        "purposes": FILE_PURPOSES,
+        "findings": [finding_row(f, order, lang) for f in order.findings],
+        "severities": SEVERITY_LABELS,
+        "credit": credit,
+        "field_errors": field_errors or {},
+        "typed": typed or {},
         "here": f"/orders/{order_id}",  # also after a POST: where the language switch comes back to
     }
     return render(request, "order.html", context, status, actor)
+
+
+def finding_row(finding: Mapping[str, Any], order: FilingOrder, lang: str) -> dict[str, str]:
+    """A rule's finding as the order page shows it: the field by its label, the message in the page language."""
+    message = finding.get("message") or {}
+    path = str(finding.get("path") or "")
+    return {
+        "rule": str(finding.get("rule", "")),
+        "severity": str(finding.get("severity", "")),
+        "field": field_label(path, len(order.sites), lang),
+        "message": str(message.get("zh" if lang == "zh-CN" else "en", "")),
+        "source": str(finding.get("source") or ""),
+    }
+
+
+def field_label(path: str, sites: int, lang: str) -> str:
+    """An error path in words: sites[1].domains[0] -> "Site 2: Domains"; a path of no input stays as it is."""
+    _ = gettext(lang)
+    name = input_for(path, field_names(max(sites, 1)))
+    if name is None:
+        return path
+    if name.startswith("sites["):
+        index, key = name[6:].split("].", 1)
+        return _("Site {n}: {field}", n=int(index) + 1, field=_(SITE_FIELDS[key]))
+    return _(SUBJECT_FIELDS[name])
 
 
 @router.get("/orders/{order_id}")
