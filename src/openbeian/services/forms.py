@@ -77,7 +77,7 @@ def _person(data: Mapping[str, Any], field: str) -> Person:
 
 def parse_order_form(data: Mapping[str, Any]) -> OrderDraft:
     errors = _Errors()
-    service_number = _str(data, "service_number").strip()
+    service_number = "".join(_str(data, "service_number").split()).upper()  # typed by hand: case and spaces vary
     if not service_number:
         errors.add(
             "service_number",
