@@ -18,7 +18,7 @@ from pathlib import Path
 
 from openbeian.domain.kinds import OrderKind
 from openbeian.services.context import Context
-from openbeian.simulate.scenarios import simulate
+from openbeian.simulate.scenarios import parse_kinds, simulate
 from openbeian.store.uow import Database
 
 TRANSACTIONS_PER_ORDER = 10  # account, instance, create, submit, pass, verify, sms, approve + reads
@@ -65,10 +65,10 @@ def reset_pg(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-def measure(url: str, orders: int, floor: float) -> dict[str, float]:
+def measure(url: str, orders: int, floor: float, kinds: list[OrderKind]) -> dict[str, float]:
     """Simulate `orders` on the database and relate the rate to the floor measured just before."""
-    report = simulate(Context(Database(url)), orders, seed=1, kinds=[OrderKind.FIRST_FILING])
-    assert report["approved"] == orders
+    report = simulate(Context(Database(url)), orders, seed=1, kinds=kinds)
+    assert report["approved"] == orders, report["by_stage"]
     rate = orders / report["seconds"]
     return {"orders_per_s": round(rate, 1), "floor_orders_per_s": round(floor, 1), "ratio": round(rate / floor, 3)}
 
@@ -77,15 +77,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--pg", default=os.environ.get("OPENBEIAN_TEST_DATABASE_URL"))
+    parser.add_argument("--kinds", default="first_filing", help="first_filing (default) or all: the mix of every kind")
     args = parser.parse_args()
+    kinds = parse_kinds(args.kinds)
     machine = f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
     results: dict[str, object] = {"machine": machine}
     with tempfile.TemporaryDirectory() as tmp:
         floor = sqlite_floor(Path(tmp) / "floor.db", args.orders)
-        results["sqlite"] = measure(f"sqlite:///{tmp}/sim.db", args.orders, floor)
+        results["sqlite"] = measure(f"sqlite:///{tmp}/sim.db", args.orders, floor, kinds)
     if args.pg:
         reset_pg(args.pg)
-        results["postgresql"] = measure(args.pg, args.orders, pg_floor(args.pg, args.orders))
+        results["postgresql"] = measure(args.pg, args.orders, pg_floor(args.pg, args.orders), kinds)
     print(json.dumps(results, indent=2))
 
 
