@@ -92,8 +92,9 @@ def kind_for_filing(view: RegistryView) -> OrderKind:
         if owner is not None and owner != view.subject_number:
             raise Conflict(
                 Text(
-                    f"the domains of site {i + 1} are filed under another subject ({owner}): domain conflict",
-                    f"第 {i + 1} 个网站的域名已在其他主体（{owner}）下备案：域名冲突",
+                    f"the domains of site {i + 1} are filed under another subject ({owner}): domain conflict"
+                    " [DOMAIN-FILED]",
+                    f"第 {i + 1} 个网站的域名已在其他主体（{owner}）下备案：域名冲突［DOMAIN-FILED］",
                 ),
                 {
                     view.domain_field(i): Text(
@@ -112,16 +113,16 @@ def kind_for_filing(view: RegistryView) -> OrderKind:
             if has:
                 raise Conflict(
                     Text(
-                        f"site {i + 1} ({view.site_numbers[i]}) already has access with this provider",
-                        f"第 {i + 1} 个网站（{view.site_numbers[i]}）已接入本接入商",
+                        f"site {i + 1} ({view.site_numbers[i]}) already has access with this provider [ACCESS-EXISTS]",
+                        f"第 {i + 1} 个网站（{view.site_numbers[i]}）已接入本接入商［ACCESS-EXISTS］",
                     ),
                     {f"sites[{i}]": Text("already hosted here", "已在本接入商接入")},
                 )
         return OrderKind.ADD_ACCESS
     raise ValidationError.for_field(
         "sites",
-        "new sites and sites already filed go in separate orders (add site / add access)",
-        "新增网站与已备案网站的接入须分开提交（新增网站 / 接入备案）",
+        "new sites and sites already filed go in separate orders (add site / add access) [ORDER-MIXED-SITES]",
+        "新增网站与已备案网站的接入须分开提交（新增网站 / 接入备案）［ORDER-MIXED-SITES］",
     )
 
 
@@ -145,14 +146,15 @@ def check_subject_change(old_kind: str, new_kind: str, old_province: str, new_pr
     if old_province != new_province:
         raise ValidationError.for_field(
             "subject.province",
-            "the province of a filed subject never changes: cancel and file again in the new province",
-            "已备案主体的省份不能变更：请注销后在新省份重新备案",
+            "the province of a filed subject never changes: cancel and file again in the new province"
+            " [SUBJECT-PROVINCE-FIXED]",
+            "已备案主体的省份不能变更：请注销后在新省份重新备案［SUBJECT-PROVINCE-FIXED］",
         )
     if old_kind != "individual" and new_kind == "individual":
         raise ValidationError.for_field(
             "subject.kind",
-            "an organisation cannot become an individual; cancel the filing and file again",
-            "单位主体不能变更为个人主体，请注销后重新备案",
+            "an organisation cannot become an individual; cancel the filing and file again [SUBJECT-KIND-ONE-WAY]",
+            "单位主体不能变更为个人主体，请注销后重新备案［SUBJECT-KIND-ONE-WAY］",
         )
 
 
@@ -162,8 +164,9 @@ def check_site_change(old_domains: tuple[str, ...], new_domains: tuple[str, ...]
     if added:
         raise ValidationError.for_field(
             f"sites[{index}].domains",
-            f"a site change may only remove domains; {', '.join(added)} needs an add-site order",
-            f"网站变更只能删除域名；{'、'.join(added)} 须通过新增网站备案",
+            f"a site change may only remove domains; {', '.join(added)} needs an add-site order"
+            " [SITE-CHANGE-REMOVES-ONLY]",
+            f"网站变更只能删除域名；{'、'.join(added)} 须通过新增网站备案［SITE-CHANGE-REMOVES-ONLY］",
         )
     if not new_domains and old_domains:
         raise ValidationError.for_field(

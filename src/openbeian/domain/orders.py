@@ -165,15 +165,15 @@ class FilingOrder:
         if self.kind.is_cancellation and self.stage is Stage.REGULATOR_REVIEW and trigger is Trigger.ABANDON:
             raise IllegalTransition(
                 Text(
-                    "a cancellation cannot be withdrawn once it is at the regulator",
-                    "注销申请提交管局后不能撤回",
+                    "a cancellation cannot be withdrawn once it is at the regulator [CANCEL-FINAL-AT-REGULATOR]",
+                    "注销申请提交管局后不能撤回［CANCEL-FINAL-AT-REGULATOR］",
                 )
             )
         if trigger is Trigger.VERIFY and (missing := self.verification.missing()):
             raise ValidationError.for_field(
                 "verification",
-                "verification needs " + " and ".join(m.en for m in missing),
-                "核验还需要：" + "、".join(m.zh for m in missing),
+                "verification needs " + " and ".join(m.en for m in missing) + " [VERIFY-MATERIAL]",
+                "核验还需要：" + "、".join(m.zh for m in missing) + "［VERIFY-MATERIAL］",
             )
         note = note.strip()
         if transition.needs_note and not note:

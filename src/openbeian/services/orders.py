@@ -143,22 +143,23 @@ class OrderService:
         if uow.lifecycle.blacklisted("subject", [order.subject_key]):
             raise ValidationError.for_field(
                 "subject.document.number",
-                "this subject is on the regulator's blacklist and may not file",
-                "该主体已被管局列入黑名单，不能备案",
+                "this subject is on the regulator's blacklist and may not file [BLACKLIST-SUBJECT]",
+                "该主体已被管局列入黑名单，不能备案［BLACKLIST-SUBJECT］",
             )
         listed = uow.lifecycle.blacklisted("domain", order.domains)
         if listed:
             raise ValidationError.for_field(
                 "sites",
-                f"{', '.join(listed)} is on the regulator's blacklist",
-                f"{'、'.join(listed)} 已被管局列入黑名单",
+                f"{', '.join(listed)} is on the regulator's blacklist [BLACKLIST-DOMAIN]",
+                f"{'、'.join(listed)} 已被管局列入黑名单［BLACKLIST-DOMAIN］",
             )
         other = uow.lifecycle.order_in_flight_for_subject(order.subject_key, other_than=order.id)
         if other is not None:
             raise Conflict(
                 Text(
-                    f"order {other} of this subject is still in flight (subject conflict): finish or withdraw it first",
-                    f"该主体的订单 {other} 仍在办理中（主体冲突），请先完成或撤销",
+                    f"order {other} of this subject is still in flight (subject conflict): finish or withdraw it first"
+                    " [ORDER-SUBJECT-IN-FLIGHT]",
+                    f"该主体的订单 {other} 仍在办理中（主体冲突），请先完成或撤销［ORDER-SUBJECT-IN-FLIGHT］",
                 ),
                 {"subject.document.number": Text(f"order {other} in flight", f"订单 {other} 办理中")},
             )
@@ -175,8 +176,8 @@ class OrderService:
             }
             raise Conflict(
                 Text(
-                    "a domain is in another order still in flight (domain conflict)",
-                    "域名在其他办理中的订单中（域名冲突）",
+                    "a domain is in another order still in flight (domain conflict) [ORDER-DOMAIN-IN-FLIGHT]",
+                    "域名在其他办理中的订单中（域名冲突）［ORDER-DOMAIN-IN-FLIGHT］",
                 ),
                 fields,
             )

@@ -169,8 +169,8 @@ def _ensure_active(found: FiledSubject | FiledSite | None, number: str) -> None:
     if found.status != "active":
         raise ValidationError.for_field(
             "target",
-            f"{number} is {found.status}; a cancelled number is never restored",
-            f"{number} 已注销，注销的备案号不会恢复",
+            f"{number} is {found.status}; a cancelled number is never restored [NUMBER-NEVER-RESTORED]",
+            f"{number} 已注销，注销的备案号不会恢复［NUMBER-NEVER-RESTORED］",
         )
 
 
