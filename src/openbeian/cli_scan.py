@@ -161,6 +161,7 @@ def scan(
             concurrency=concurrency,
             dns=_dns_checker(dns_server) if dns_check else None,
             registry=registry,
+            verify=verify,
         )
 
         async def provider_reports() -> AsyncIterator[PageReport]:

@@ -43,6 +43,7 @@ class ComplianceOptions:
     concurrency: int = 20
     dns: DnsChecker | None = None  # None: no empty-shell check
     registry: Registry | None = None  # None: the local database
+    verify: bool = True  # False: display rules and DNS only, no registry checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ async def run_compliance(
         ScanTarget(source=domain, url=options.url_template.format(domain=domain), domain=domain)
         for domain, _ in domains
     ]
-    registry = options.registry or LocalRegistry(ctx)
+    registry = (options.registry or LocalRegistry(ctx)) if options.verify else None
     now = ctx.clock.now()
     results: list[DomainResult] = []
     async for report in scan(

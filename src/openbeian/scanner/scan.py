@@ -107,7 +107,7 @@ async def _judge(target: ScanTarget, fetched: FetchResult, registry: Registry | 
 
     if not fetched.status.ok:
         return report([fetch_failed(fetched.status, fetched.detail)])
-    page = await asyncio.to_thread(extract, fetched.body, fetched.content_type)
+    page = extract(fetched.body, fetched.content_type)  # about 1 ms per 100 KB: cheaper inline than in a thread
     findings = judge_display(page)
     if registry is not None:
         findings += await verify(page, domain, registry, now)
