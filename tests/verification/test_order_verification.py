@@ -60,3 +60,13 @@ def test_uploads_are_judged_by_content_and_refused_after_the_verification(filing
     approved = filings.drive(applicant, order)
     with pytest.raises(ValidationError):
         filings.orders.add_file(applicant, approved.id or 0, "letter", "letter.pdf", minimal_pdf())
+
+
+@pytest.mark.parametrize("province", ["香港", "Hong Kong", "台湾", "澳门", "Germany"])
+def test_the_backdrop_ships_only_to_a_mainland_address(filings: Filings, province: str) -> None:
+    applicant, order = filings.applicant_order("110000")
+    with pytest.raises(ValidationError) as caught:
+        filings.orders.request_backdrop(applicant, order.id or 0, province, "Some Road 1, Some City")
+    assert list(caught.value.fields) == ["province"] and "BACKDROP-MAINLAND-ONLY" in caught.value.text.en
+    shipped = filings.orders.request_backdrop(applicant, order.id or 0, "浙江", "杭州市西湖区文三路 1 号")
+    assert shipped.verification.backdrop_to == "330000 杭州市西湖区文三路 1 号"

@@ -98,6 +98,7 @@ class Verification:
     photo_problems: tuple[str, ...] = ()  # the automatic backdrop check's reasons, empty when it passed
     letter: str | None = None  # upload digest of the signed authenticity letter (信息安全承诺书)
     face_check: str | None = None  # the provider's face-check reference
+    backdrop_to: str | None = None  # where the provider ships its backdrop (幕布): "<province code> <address>"
 
     @property
     def method(self) -> VerificationMethod | None:

@@ -12,6 +12,7 @@ from openbeian.domain.calendar import CHINA_TZ
 from openbeian.domain.kinds import OrderKind
 from openbeian.domain.orders import SYSTEM, Actor, FilingOrder, SmsOutcome
 from openbeian.domain.provinces import by_code
+from openbeian.domain.provinces import find as find_province
 from openbeian.domain.workflow import ACCESS_REVIEW_VALID_DAYS, Role, Stage, Trigger, triggers_from
 from openbeian.errors import ConfigurationError, Conflict, NotFound, PermissionDenied, Text, ValidationError
 from openbeian.rules import Severity, evaluate
@@ -351,6 +352,38 @@ class OrderService:
         self.get(actor, order_id)
         with self.ctx.db.unit_of_work(readonly=True) as uow:
             return uow.lifecycle.files_of(order_id)
+
+    def request_backdrop(self, actor: Actor, order_id: int, province: str, address: str) -> FilingOrder:
+        """Ask the provider to ship its photo backdrop (幕布); it ships only to addresses in mainland China."""
+        found = find_province(province)
+        if found is None:
+            raise ValidationError.for_field(
+                "province",
+                "backdrops ship only to an address in one of the 31 mainland provinces (not Hong Kong, Macao, Taiwan"
+                " or abroad) [BACKDROP-MAINLAND-ONLY]",
+                "幕布仅寄送至中国大陆 31 个省级行政区的地址（不含港澳台及境外）［BACKDROP-MAINLAND-ONLY］",
+            )
+        address = " ".join(address.split())
+        if len(address) < 6:
+            raise ValidationError.for_field("address", "give the full street address", "请填写完整的收件地址")
+        with self.ctx.db.unit_of_work() as uow:
+            order = uow.orders.get(order_id)
+            ensure_visible(actor, order)
+            if actor.role is not Role.APPLICANT or order.stage not in (
+                Stage.DRAFT,
+                Stage.PROVIDER_REVIEW,
+                Stage.VERIFICATION,
+            ):
+                raise PermissionDenied(
+                    Text(
+                        "the applicant asks for a backdrop before the verification ends", "申请人可在核验结束前申请幕布"
+                    )
+                )
+            order.verification.backdrop_to = f"{found.code} {address[:200]}"
+            order.updated_at = self.ctx.clock.now()
+            uow.orders.save(order)
+            uow.commit()
+        return order
 
     def resend_sms(self, actor: Actor, order_id: int) -> FilingOrder:
         """A new code for the leader's phone; the old one stops working, the wrong tries and the 24 hours stay."""

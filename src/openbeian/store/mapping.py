@@ -140,10 +140,18 @@ def issued_from_json(text: str | None) -> IssuedNumbers | None:
 
 
 def verification_to_dict(v: Verification) -> dict[str, Any]:
-    return {"photo": v.photo, "photo_problems": list(v.photo_problems), "letter": v.letter, "face_check": v.face_check}
+    return {
+        "photo": v.photo,
+        "photo_problems": list(v.photo_problems),
+        "letter": v.letter,
+        "face_check": v.face_check,
+        "backdrop_to": v.backdrop_to,
+    }
 
 
 def verification_from_dict(d: dict[str, Any] | None) -> Verification:
     if not d:
         return Verification()
-    return Verification(d.get("photo"), tuple(d.get("photo_problems") or ()), d.get("letter"), d.get("face_check"))
+    return Verification(
+        d.get("photo"), tuple(d.get("photo_problems") or ()), d.get("letter"), d.get("face_check"), d.get("backdrop_to")
+    )

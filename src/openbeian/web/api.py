@@ -91,6 +91,7 @@ def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> di
             "photo_problems": list(order.verification.photo_problems),
             "letter": order.verification.letter,
             "face_check": order.verification.face_check,
+            "backdrop_to": order.verification.backdrop_to,
             "missing": [{"en": m.en, "zh": m.zh} for m in order.verification.missing()],
         },
         "history": [

@@ -14,7 +14,7 @@ from openbeian.services.orders import OrderService
 from openbeian.services.police import PoliceFilingService
 from openbeian.web.api import ctx_of, order_detail, order_summary
 from openbeian.web.auth import require_actor
-from openbeian.web.schemas import BlacklistIn, PoliceNumberIn, ReferenceIn
+from openbeian.web.schemas import BackdropIn, BlacklistIn, PoliceNumberIn, ReferenceIn
 
 router = APIRouter(prefix="/api/v1")
 CurrentActor = Annotated[Actor, Depends(require_actor)]
@@ -61,6 +61,13 @@ def list_files(request: Request, actor: CurrentActor, order_id: int) -> dict[str
 def face_check(request: Request, actor: CurrentActor, order_id: int, body: ReferenceIn) -> dict[str, Any]:
     service = OrderService(ctx_of(request))
     order = service.record_face_check(actor, order_id, body.reference)
+    return order_detail(order, service.actions(actor, order))
+
+
+@router.post("/orders/{order_id}/backdrop", tags=["verification"], summary="Ask for the photo backdrop (mainland only)")
+def request_backdrop(request: Request, actor: CurrentActor, order_id: int, body: BackdropIn) -> dict[str, Any]:
+    service = OrderService(ctx_of(request))
+    order = service.request_backdrop(actor, order_id, body.province, body.address)
     return order_detail(order, service.actions(actor, order))
 
 

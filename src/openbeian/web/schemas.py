@@ -79,3 +79,10 @@ class LoginIn(BaseModel):
     username: str
     password: str
     token_name: str = "api"
+
+
+class BackdropIn(BaseModel):
+    province: str = Field(
+        ..., examples=["浙江", "330000"], description="a mainland province (name, abbreviation or code)"
+    )
+    address: str = Field(..., examples=["杭州市西湖区文三路 1 号"])
