@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from openbeian.config import load_settings
 from openbeian.domain.orders import SYSTEM
 from openbeian.domain.workflow import Stage
+from openbeian.services.context import Context
 from openbeian.services.orders import OrderService
 from openbeian.simulate.demo import seed_demo
 from openbeian.web.app import create_app
@@ -42,6 +43,7 @@ class Server:
     base_url: str
     demo_domain: str  # of an approved demo site: what a visitor can look up in the registry
     demo_site_number: str
+    ctx: Context  # the server's own services, for tests that set up a state the pages then show
 
 
 def free_port() -> int:
@@ -82,7 +84,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", approved.sites[0].domain_names[0], approved.issued.site_numbers[0])
+        yield Server(
+            f"http://127.0.0.1:{port}", approved.sites[0].domain_names[0], approved.issued.site_numbers[0], ctx
+        )
     finally:
         uvicorn_server.should_exit = True
         thread.join(timeout=10)
@@ -132,3 +136,9 @@ def demo_domain(server: Server) -> str:
 @pytest.fixture
 def demo_site_number(server: Server) -> str:
     return server.demo_site_number
+
+
+@pytest.fixture
+def server_ctx(server: Server) -> Context:
+    """The running server's services: for a test that sets up a state the pages then show."""
+    return server.ctx

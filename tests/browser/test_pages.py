@@ -13,6 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from openbeian.clock import CHINA_TZ
 from openbeian.domain.provinces import by_code
+from openbeian.simulate.driver import LETTER_PDF
 from openbeian.simulate.synth import resident_id
 
 PageFactory = Callable[..., Page]
@@ -108,6 +109,13 @@ def test_an_order_goes_from_the_applicant_through_review_and_sms_to_an_issued_nu
     reviewer.get_by_role("link", name=f"#{order_id}", exact=True).click()
     reviewer.get_by_role("button", name="Pass first review").click()
     expect(stage_of(reviewer)).to_have_text("Verification")
+    reviewer.get_by_label("What it is").select_option("letter")
+    reviewer.get_by_label("File (PNG, JPEG or PDF)").set_input_files(
+        {"name": "letter.pdf", "mimeType": "application/pdf", "buffer": LETTER_PDF}
+    )
+    reviewer.get_by_role("button", name="Upload").click()
+    reviewer.get_by_label("Face check reference").fill(f"FACE-{order_id}")
+    reviewer.get_by_role("button", name="Record face check").click()
     reviewer.get_by_role("button", name="Confirm verification").click()
     expect(stage_of(reviewer)).to_have_text("SMS check")
 

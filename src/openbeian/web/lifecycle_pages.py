@@ -84,8 +84,11 @@ async def upload_file(request: Request, order_id_text: Annotated[str, Path(alias
     upload = form.get("file")
     ctx = ctx_of(request)
     limit = ctx.uploads.max_bytes if ctx.uploads else 0
-    data = await upload.read(limit + 1) if isinstance(upload, UploadFile) else b""  # one byte over is enough
-    name = upload.filename or purpose if isinstance(upload, UploadFile) else purpose
+    data, name = b"", purpose
+    if isinstance(upload, UploadFile):
+        data = await upload.read(limit + 1)  # one byte over the limit is enough to refuse it
+        name = upload.filename or purpose
+    await form.close()  # the spooled upload: its content is in `data` now
     lang = request_language(request)
     try:
         if not data:

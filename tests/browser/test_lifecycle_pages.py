@@ -1,0 +1,171 @@
+"""The lifecycle around an order in a real browser: the police filing number and a cancellation started from
+My filings, the provider's verification material, and the regulator's cleanup notices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from openbeian.domain.orders import SYSTEM, Actor
+from openbeian.domain.workflow import Stage
+from openbeian.services.accounts import AccountService, actor_of
+from openbeian.services.context import Context
+from openbeian.services.orders import OrderService
+from openbeian.simulate.demo import APPLICANT
+from openbeian.simulate.driver import LETTER_PDF, drive, ensure_cast
+
+PageFactory = Callable[..., Page]
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def first_filed_site(page: Page) -> Locator:
+    page.get_by_role("link", name="My filings").click()
+    expect(page.get_by_role("heading", name="My filings", exact=True)).to_be_visible()
+    return page.locator("tr[data-site]").first
+
+
+def test_the_applicant_records_the_police_filing_number_after_a_refused_one(page: Page) -> None:
+    log_in(page, *APPLICANT)
+    row = first_filed_site(page)
+    site_number = row.get_attribute("data-site")
+    expect(row.locator(".due")).to_contain_text("Due by")
+    police = row.get_by_label(re.compile("^Police filing number for"))
+
+    # A Shanghai number for a Beijing subject: refused beside the field, the typed text kept.
+    police.fill("沪公网安备31010802020134号")
+    row.get_by_role("button", name="Record").click()
+    row = page.locator(f'tr[data-site="{site_number}"]')
+    police = row.get_by_label(re.compile("^Police filing number for"))
+    expect(row.locator(".error")).to_contain_text("subject's province")
+    expect(police).to_have_value("沪公网安备31010802020134号")
+    expect(police).to_have_attribute("aria-invalid", "true")
+
+    police.fill("京公网安备11010802020134号")
+    row.get_by_role("button", name="Record").click()
+    expect(page.locator(".flash")).to_contain_text("Police filing 京公网安备11010802020134号 recorded")
+    expect(page.locator(f'tr[data-site="{site_number}"] .police-number')).to_have_text("京公网安备11010802020134号")
+
+
+def test_the_applicant_starts_a_site_cancellation_from_my_filings(page: Page) -> None:
+    log_in(page, *APPLICANT)
+    row = first_filed_site(page)
+    site_number = row.get_attribute("data-site")
+    assert site_number
+    row.get_by_role("link", name="Cancel the site").click()
+
+    expect(page.get_by_role("heading", name=f"Cancel the site {site_number}")).to_be_visible()
+    expect(page.locator("#request-kind")).to_have_text("Cancel site")
+    page.get_by_role("button", name="Create the draft").click()
+
+    expect(page.locator("#stage")).to_have_text("Draft")
+    expect(page.locator("h1 .kind")).to_have_text("Cancel site")
+    expect(page.locator("#targets")).to_contain_text(site_number)
+    expect(page.locator(".flash")).to_contain_text("(Cancel site) saved as a draft")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator("#stage")).to_have_text("Provider review")
+
+
+def order_waiting_for_verification(ctx: Context) -> int:
+    orders = OrderService(ctx)
+    waiting = [orders.get(SYSTEM, s.id) for s in orders.find(SYSTEM, (Stage.VERIFICATION,))]
+    missing = [o.id for o in waiting if o.id is not None and o.verification.missing()]
+    assert missing, "the demo has an order waiting in verification"
+    return min(missing)
+
+
+def test_the_reviewer_uploads_the_letter_records_a_face_check_and_confirms_the_verification(
+    page: Page, server_ctx: Context
+) -> None:
+    order_id = order_waiting_for_verification(server_ctx)
+    log_in(page, "reviewer", "reviewer-demo")
+    page.goto(f"/orders/{order_id}")
+    expect(page.locator("#stage")).to_have_text("Verification")
+    expect(page.locator("#missing")).to_contain_text("the signed authenticity letter")
+
+    # A text file is refused by its content, beside the file input.
+    page.get_by_label("What it is").select_option("letter")
+    page.get_by_label("File (PNG, JPEG or PDF)").set_input_files(
+        {"name": "letter.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf at all"}
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#file-error")).to_contain_text("PNG, JPEG or PDF")
+
+    page.get_by_label("What it is").select_option("letter")
+    page.get_by_label("File (PNG, JPEG or PDF)").set_input_files(
+        {"name": "承诺书.pdf", "mimeType": "application/pdf", "buffer": LETTER_PDF}
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#letter-state")).to_have_text("uploaded")
+    expect(page.locator("table.files")).to_contain_text("承诺书.pdf")
+    expect(page.locator("#missing")).not_to_contain_text("letter")
+
+    page.get_by_label("Face check reference").fill(f"FACE-{order_id}")
+    page.get_by_role("button", name="Record face check").click()
+    expect(page.locator("#face-state")).to_have_text(f"FACE-{order_id}")
+    expect(page.locator("#missing")).to_contain_text("The material is complete")
+
+    page.get_by_role("button", name="Confirm verification").click()
+    expect(page.locator("#stage")).to_have_text("SMS check")
+
+
+def site_left_without_access(ctx: Context) -> tuple[str, str]:
+    """A registry site whose only provider's access was cancelled (through the services): an empty shell.
+    Returns the site number and its province."""
+    orders = OrderService(ctx)
+    accounts = AccountService(ctx)
+    cast = ensure_cast(ctx, reviewer_username="reviewer", officer_prefix="officer")
+    for summary in orders.find(SYSTEM, (Stage.APPROVED,)):
+        order = orders.get(SYSTEM, summary.id)
+        account = accounts.by_id(order.applicant_id)
+        if order.issued is None or account is None or account.username == APPLICANT[0]:
+            continue
+        applicant: Actor = actor_of(account)
+        site_number = order.issued.site_numbers[0]
+        cancel = orders.create(applicant, {"action": "cancel", "target": site_number, "scope": "access"})
+        assert drive(ctx, cast, applicant, cancel).stage is Stage.APPROVED
+        return site_number, order.province_code
+    raise AssertionError("the demo registry has approved orders of other applicants")
+
+
+def test_the_officer_publishes_notices_for_the_empty_shells_of_the_province(page: Page, server_ctx: Context) -> None:
+    site_number, province = site_left_without_access(server_ctx)
+    log_in(page, f"officer-{province}", "officer-demo")
+    page.get_by_role("link", name="Cleanup").click()
+
+    row = page.locator("table.shells tr", has_text=site_number)
+    expect(row).to_contain_text("Site without access")
+    expect(row.locator(".notice")).to_have_text("no notice yet")
+    page.get_by_role("button", name=re.compile(r"^Publish notices \(\d+\)$")).click()
+
+    expect(page.locator(".flash")).to_contain_text("Notices published")
+    row = page.locator("table.shells tr", has_text=site_number)
+    expect(row.locator(".notice")).to_contain_text("cancelled after")
+    expect(page.get_by_role("button", name=re.compile("^Publish notices"))).to_have_count(0)
+
+
+def test_a_bad_blacklist_entry_is_shown_beside_its_field_and_a_good_one_is_listed(page: Page) -> None:
+    log_in(page, "officer-110000", "officer-demo")
+    page.goto("/cleanup")
+    value = page.get_by_label("Domain or document number")
+    value.fill("bad..domain")
+    page.get_by_label("Reason").fill("fraud")
+    page.get_by_role("button", name="Add to the blacklist").click()
+    value = page.get_by_label("Domain or document number")
+    expect(page.locator("#bl-value-error")).to_be_visible()
+    expect(value).to_have_value("bad..domain")
+
+    value.fill("blacklisted-in-chromium.cn")
+    page.get_by_role("button", name="Add to the blacklist").click()
+    expect(page.locator("table.blacklist")).to_contain_text("blacklisted-in-chromium.cn")
