@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -38,12 +39,27 @@ CHROMIUM_ARGS = [
 ]
 
 
+class ShiftedClock:
+    """The system time, moved forward when a test asks: pages that depend on time passing (a deadline missed,
+    a minute before a new SMS code) without waiting for it. Time only ever moves forward, as for the other tests."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def advance(self, delta: timedelta) -> None:
+        self.shift += delta
+
+
 @dataclass(frozen=True)
 class Server:
     base_url: str
     demo_domain: str  # of an approved demo site: what a visitor can look up in the registry
     demo_site_number: str
     ctx: Context  # the server's own services, for tests that set up a state the pages then show
+    clock: ShiftedClock
 
 
 def free_port() -> int:
@@ -66,7 +82,8 @@ def chromium_path() -> Path:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = tmp_path_factory.mktemp("browser") / "openbeian.db"
-    app = create_app(load_settings(env={}, dotenv=None, database_url=f"sqlite:///{database}"))
+    clock = ShiftedClock()
+    app = create_app(load_settings(env={}, dotenv=None, database_url=f"sqlite:///{database}"), clock=clock)
     ctx = app.state.ctx
     seed_demo(ctx, approved_orders=10)
     orders = OrderService(ctx)
@@ -85,7 +102,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         time.sleep(0.05)
     try:
         yield Server(
-            f"http://127.0.0.1:{port}", approved.sites[0].domain_names[0], approved.issued.site_numbers[0], ctx
+            f"http://127.0.0.1:{port}", approved.sites[0].domain_names[0], approved.issued.site_numbers[0], ctx, clock
         )
     finally:
         uvicorn_server.should_exit = True
@@ -142,3 +159,8 @@ def demo_site_number(server: Server) -> str:
 def server_ctx(server: Server) -> Context:
     """The running server's services: for a test that sets up a state the pages then show."""
     return server.ctx
+
+
+@pytest.fixture
+def server_clock(server: Server) -> ShiftedClock:
+    return server.clock

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -18,6 +20,11 @@ from openbeian.simulate.demo import APPLICANT
 from openbeian.simulate.driver import LETTER_PDF, drive, ensure_cast
 
 PageFactory = Callable[..., Page]
+
+
+class MovableClock(Protocol):  # conftest.ShiftedClock
+    def advance(self, delta: timedelta) -> None: ...
+
 
 pytestmark = pytest.mark.browser
 
@@ -169,3 +176,73 @@ def test_a_bad_blacklist_entry_is_shown_beside_its_field_and_a_good_one_is_liste
     value.fill("blacklisted-in-chromium.cn")
     page.get_by_role("button", name="Add to the blacklist").click()
     expect(page.locator("table.blacklist")).to_contain_text("blacklisted-in-chromium.cn")
+
+
+def test_an_app_with_a_bad_signing_fingerprint_is_refused_beside_that_field(page: Page) -> None:
+    log_in(page, *APPLICANT)
+    page.goto("/orders/new")
+    page.get_by_label("Service number (备案服务号)", exact=True).select_option(index=1)
+    page.get_by_label("Subject kind", exact=True).select_option("individual")
+    page.get_by_label("Province", exact=True).select_option("110000")
+    page.get_by_label("Site name", exact=True).fill("张浏览的读书 App")
+    page.get_by_label("Site type", exact=True).select_option("app")
+    page.get_by_label("App ID or package name", exact=True).fill("cn.example.reader")
+    page.get_by_label("Platform", exact=True).select_option("android")
+    fingerprint = page.get_by_label("Signing certificate fingerprint", exact=True)
+    fingerprint.fill("not-hex")
+    page.get_by_role("button", name="Save draft").last.click()
+
+    fingerprint = page.get_by_label("Signing certificate fingerprint", exact=True)
+    expect(fingerprint).to_have_value("not-hex")
+    expect(fingerprint).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field", has=fingerprint).locator(".error")).to_contain_text("fingerprint")
+    expect(page.get_by_label("Platform", exact=True)).to_have_value("android")
+
+
+def test_a_new_sms_code_comes_after_a_minute_and_not_twice_in_one(
+    page: Page, server_ctx: Context, server_clock: MovableClock
+) -> None:
+    orders = OrderService(server_ctx)
+    waiting = orders.find(SYSTEM, (Stage.SMS_CHECK,))
+    assert waiting, "the demo has an order waiting for its SMS code"
+    order_id = min(o.id for o in waiting)
+    log_in(page, *APPLICANT)
+    page.goto(f"/orders/{order_id}")
+    before = page.locator(".outbox li").count()
+
+    server_clock.advance(timedelta(seconds=61))
+    page.get_by_role("button", name="Send a new code").click()
+    expect(page.locator(".flash")).to_contain_text("A new code was sent")
+    expect(page.locator(".outbox li")).to_have_count(before + 1)
+
+    page.get_by_role("button", name="Send a new code").click()
+    expect(page.locator("#resend-error")).to_contain_text("wait a minute")
+    expect(page.locator(".outbox li")).to_have_count(before + 1)
+
+
+def test_the_reviewer_filters_the_queue_to_overdue_orders_once_the_first_review_deadline_passed(
+    new_page: PageFactory, server_clock: MovableClock
+) -> None:
+    applicant = new_page()
+    log_in(applicant, *APPLICANT)
+    applicant.goto("/orders?stage=draft")
+    applicant.locator("table.orders a").first.click()
+    order_id = applicant.url.rstrip("/").rsplit("/", 1)[1]
+    applicant.get_by_role("button", name="Submit for review").click()
+    expect(applicant.locator("#stage")).to_have_text("Provider review")
+    expect(applicant.locator("#overdue-badge")).to_have_count(0)
+
+    server_clock.advance(timedelta(days=15))  # past one working day, even across a week of holidays
+    reviewer = new_page()
+    log_in(reviewer, "reviewer", "reviewer-demo")
+    reviewer.goto("/orders")
+    reviewer.get_by_label("Overdue only").check()
+    reviewer.get_by_role("button", name="Show").click()
+    row = reviewer.locator("table.orders tr", has=reviewer.get_by_role("link", name=f"#{order_id}", exact=True))
+    expect(row.locator(".badge.overdue")).to_have_text("overdue")
+    expect(row.locator("td.kind")).to_have_text("First filing")
+    expect(reviewer.locator("table.orders tbody tr .badge.overdue")).to_have_count(
+        reviewer.locator("table.orders tbody tr").count()
+    )
+    row.get_by_role("link", name=f"#{order_id}", exact=True).click()
+    expect(reviewer.locator("#overdue-badge")).to_have_text("overdue")

@@ -155,7 +155,8 @@ def resend_sms(request: Request, order_id_text: Annotated[str, Path(alias="order
     try:
         OrderService(ctx_of(request)).resend_sms(actor, order_id)
     except (ValidationError, PermissionDenied, Conflict) as exc:
-        return order_page(request, actor, order_id, error=exc, status=status_of(exc))
+        message = (exc.fields.get("code") or exc.text).get(request_language(request))
+        return order_page(request, actor, order_id, field_errors={"resend": message}, status=status_of(exc))
     flash(
         request,
         Text(

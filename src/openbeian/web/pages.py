@@ -899,7 +899,10 @@ def field_label(path: str, sites: int, lang: str) -> str:
     _ = gettext(lang)
     name = input_for(path, field_names(max(sites, 1)))
     if name is None:
-        return path
+        if path in ("province", "subject.province"):
+            return _(SUBJECT_FIELDS["subject.province"])
+        site = re.match(r"sites\[(\d+)\]\.?(.*)", path)
+        return _("Site {n}: {field}", n=int(site[1]) + 1, field=site[2]) if site else path
     if name.startswith("sites["):
         index, key = name[6:].split("].", 1)
         return _("Site {n}: {field}", n=int(index) + 1, field=_(SITE_FIELDS[key]))
