@@ -3,12 +3,14 @@ My filings, the provider's verification material, and the regulator's cleanup no
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from openbeian.domain.orders import SYSTEM, Actor
@@ -84,6 +86,13 @@ def test_the_applicant_starts_a_site_cancellation_from_my_filings(page: Page) ->
     expect(page.locator("#stage")).to_have_text("Provider review")
 
 
+def white_photo() -> bytes:
+    """A real photo of useful size, but against a white wall instead of the provider's backdrop."""
+    out = io.BytesIO()
+    Image.new("RGB", (640, 800), (255, 255, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
 def order_waiting_for_verification(ctx: Context) -> int:
     orders = OrderService(ctx)
     waiting = [orders.get(SYSTEM, s.id) for s in orders.find(SYSTEM, (Stage.VERIFICATION,))]
@@ -100,6 +109,15 @@ def test_the_reviewer_uploads_the_letter_records_a_face_check_and_confirms_the_v
     page.goto(f"/orders/{order_id}")
     expect(page.locator("#stage")).to_have_text("Verification")
     expect(page.locator("#missing")).to_contain_text("the signed authenticity letter")
+
+    # A photo without the backdrop is taken, but the automatic check's problems are shown and it does not count.
+    page.get_by_label("What it is").select_option("photo")
+    page.get_by_label("File (PNG, JPEG or PDF)").set_input_files(
+        {"name": "photo.png", "mimeType": "image/png", "buffer": white_photo()}
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#photo-problems")).to_contain_text("backdrop colour")
+    expect(page.locator("#missing")).to_contain_text("a backdrop photo that passes the check")
 
     # A text file is refused by its content, beside the file input.
     page.get_by_label("What it is").select_option("letter")
