@@ -1,5 +1,7 @@
 """Server-rendered pages, in English and Simplified Chinese: the registry query, login, the order lists
-of each role, the order form and the order page with its workflow actions and the SMS check.
+of each role (kind, overdue filter), the order form (also for change and cancel drafts) and the order page
+with its workflow actions, the SMS check, the rules' findings and the verification material (whose forms,
+with My filings and the regulator's cleanup, are in lifecycle_pages.py).
 
 Pages go through the services like the API does; the actor comes from the signed session cookie.
 Every form posts with a CSRF token kept in the session, and a successful POST redirects (303) to a page
@@ -123,7 +125,7 @@ PLATFORM_LABELS = {
     "quick_app_alliance": N_("Quick App Alliance"),
 }
 SEVERITY_LABELS = {"block": N_("Blocks the order"), "warn": N_("Warning"), "info": N_("Note")}
-# What a request of My filings becomes: (action, scope) -> the kind; the order form keeps them as hidden inputs.
+# What a change or cancel order was asked for; the order form keeps them as hidden inputs so its kind stays.
 REQUEST_INPUTS = ("action", "target", "scope")
 
 # The order form: input name -> label. Names are the error paths of services.forms.parse_order_form.
