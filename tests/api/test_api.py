@@ -67,7 +67,12 @@ def test_an_order_goes_from_the_api_form_to_an_issued_number(client: TestClient)
         body: dict[str, object] = response.json()
         return body
 
-    assert act(applicant, "submit")["stage"] == "provider_review"
+    submitted = act(applicant, "submit")
+    assert submitted["stage"] == "provider_review"
+    findings = submitted["findings"]
+    assert isinstance(findings, list) and findings, "the reviewer sees the rules' findings"
+    assert {"rule", "severity", "path", "message", "source"} <= set(findings[0])
+    assert not [f for f in findings if f["severity"] == "block"]
     assert act(reviewer, "pass_review")["stage"] == "verification"
     refused = client.post(f"/api/v1/orders/{order_id}/actions/verify", json={"note": ""}, headers=reviewer)
     assert refused.status_code == 422 and "verification" in refused.json()["error"]["fields"]

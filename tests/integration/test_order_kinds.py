@@ -352,3 +352,16 @@ def test_blacklisted_subjects_and_domains_cannot_start_orders(filings: Filings) 
     assert "subject.document.number" in caught.value.fields
     with pytest.raises(PermissionDenied):
         cleanup.blacklist_domain(filings.cast.reviewer, "x.cn", "not the regulator")
+
+
+def test_a_blocking_rule_keeps_the_order_in_the_draft_naming_field_and_rule(filings: Filings) -> None:
+    form = filings.form(
+        "110000", "individual", [{"name": "老王的技术论坛", "service_type": "website", "domains": ["kinds-bbs.cn"]}]
+    )
+    applicant, draft = filings.draft(form)
+    with pytest.raises(ValidationError) as caught:
+        filings.orders.act(applicant, draft.id or 0, Trigger.SUBMIT)
+    assert "sites[0].name" in caught.value.fields
+    assert "NAME-INDIVIDUAL-WORD" in caught.value.fields["sites[0].name"].en
+    assert "论坛" in caught.value.fields["sites[0].name"].zh
+    assert filings.orders.get(applicant, draft.id or 0).stage is Stage.DRAFT

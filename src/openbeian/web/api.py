@@ -85,6 +85,7 @@ def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> di
             "expires_at": order.sms.expires_at.isoformat(),
             "tries_left": order.sms_tries_left,
         },
+        "findings": order.findings,  # the rules' findings at the last submit, for the provider's reviewer
         "verification": {
             "method": order.verification.method.value if order.verification.method else None,
             "photo": order.verification.photo,
