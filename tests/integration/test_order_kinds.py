@@ -365,3 +365,13 @@ def test_a_blocking_rule_keeps_the_order_in_the_draft_naming_field_and_rule(fili
     assert "NAME-INDIVIDUAL-WORD" in caught.value.fields["sites[0].name"].en
     assert "论坛" in caught.value.fields["sites[0].name"].zh
     assert filings.orders.get(applicant, draft.id or 0).stage is Stage.DRAFT
+
+
+def test_a_change_of_access_to_another_provider_is_refused_as_an_add_access(filings: Filings) -> None:
+    applicant, base, _ = filed(filings)
+    assert base.issued is not None
+    elsewhere = filings.service_number(applicant, filings.cast.other_reviewer)
+    request = {"action": "change", "target": base.issued.site_numbers[0], "service_number": elsewhere}
+    with pytest.raises(ValidationError) as caught:
+        filings.orders.create(applicant, request)
+    assert "CHANGE-ACCESS-SAME-PROVIDER" in caught.value.fields["service_number"].en

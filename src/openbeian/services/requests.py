@@ -158,6 +158,16 @@ def _resolve_target(uow: UnitOfWork, actor: Actor, action: Action, data: Mapping
         old = uow.registry.site_by_number(targets[0])
         assert old is not None
         check_site_change(old.domains, tuple(d.ascii for d in draft.sites[0].domains))
+    if kind is OrderKind.CHANGE_ACCESS:
+        site_now = uow.registry.site_by_number(targets[0])
+        number = uow.resources.service_number(draft.service_number)
+        if site_now is not None and number is not None and number.instance.provider_id not in site_now.provider_ids:
+            raise ValidationError.for_field(
+                "service_number",
+                "a change of access stays with a provider that hosts the site; another provider means an add-access"
+                " filing [CHANGE-ACCESS-SAME-PROVIDER]",
+                "变更接入须在已接入的接入商内进行；更换接入商请办理接入备案［CHANGE-ACCESS-SAME-PROVIDER］",
+            )
     return ResolvedRequest(kind, draft, subject.number, targets, None if needs_number else filed.access)
 
 
