@@ -146,6 +146,9 @@ def scan(
     for path in html_files:
         if not Path(path).is_file():
             fail(f"--html: no such file: {path}")
+    if provider or (verify and not registry_url):
+        # Close the database's pooled connections however the command ends (also between in-process runs).
+        click.get_current_context().call_on_close(lambda: state().ctx.db.dispose())
     fetch_options = FetchOptions(timeout=timeout, max_bytes=max_bytes, retries=retries)
     language = lang()
     registry: Registry | None = None
