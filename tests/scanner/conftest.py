@@ -79,6 +79,8 @@ def _handler(sites: FixtureSites) -> type[BaseHTTPRequestHandler]:
                 self._send(503, {"Content-Type": "text/plain", "Retry-After": "0"}, b"busy")
             elif path == "/flaky":
                 self._send(200, {"Content-Type": "text/html"}, footer_page().encode())
+            elif path == "/busy":  # always 429, asking for 7 seconds
+                self._send(429, {"Content-Type": "text/plain", "Retry-After": "7"}, b"slow down")
             elif path in sites.pages:
                 self._send(*sites.pages[path])
             else:

@@ -68,6 +68,21 @@ def test_a_transient_503_is_retried_with_backoff(sites: FixtureSites) -> None:
     assert slept == [0.01]
 
 
+def test_a_server_asking_to_retry_later_is_given_the_time_it_asks(sites: FixtureSites) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def go() -> FetchResult:
+        async with Fetcher(QUICK, sleep=sleep) as fetcher:
+            return await fetcher.fetch(sites.url("/busy"))
+
+    result = asyncio.run(go())
+    assert (result.status, result.http_status, result.attempts) == (FetchStatus.HTTP_ERROR, 429, 3)
+    assert slept == [7.0, 7.0]
+
+
 def test_a_closed_port_is_refused_without_retrying(closed_port: int) -> None:
     result = fetch(f"http://127.0.0.1:{closed_port}/")
     assert (result.status, result.attempts) == (FetchStatus.REFUSED, 1)

@@ -1,6 +1,6 @@
 """Fetching home pages with httpx, async: a deadline per attempt, at most 5 redirects, a size cap, retries with
-exponential backoff for transient failures (timeouts, dropped connections, HTTP 429 / 502 / 503 / 504), and one
-clear status per URL.
+exponential backoff for transient failures (timeouts, dropped connections, HTTP 429 / 502 / 503 / 504; a numeric
+Retry-After is honoured up to 30 s), and one clear status per URL.
 
     status               meaning                                              retried
     fetched              an HTML page (or one without a content type that looks like HTML)
@@ -56,6 +56,7 @@ class FetchStatus(StrEnum):
 _TRANSIENT_STATUS = frozenset({FetchStatus.TIMEOUT, FetchStatus.CONNECTION_ERROR})
 _TRANSIENT_HTTP = frozenset({429, 502, 503, 504})
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_MAX_RETRY_AFTER = 30.0  # a server asking for longer waits than this is not waited for longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class FetchResult:
     body: bytes = b""
     attempts: int = 1
     detail: str = ""
+    retry_after: float | None = None  # seconds the server asked for (Retry-After on 429 / 503)
 
 
 def _connect_status(exc: httpx.ConnectError) -> FetchStatus:
@@ -151,7 +153,10 @@ class Fetcher:
             )
             if not transient or attempt > self.options.retries:
                 return result
-            await self._sleep(self.options.backoff * 2 ** (attempt - 1))
+            delay = self.options.backoff * 2 ** (attempt - 1)
+            if result.retry_after is not None:
+                delay = min(max(delay, result.retry_after), _MAX_RETRY_AFTER)
+            await self._sleep(delay)
 
     async def _attempt(self, url: str, attempt: int) -> FetchResult:
         try:
@@ -177,7 +182,9 @@ class Fetcher:
 
             def result(status: FetchStatus, detail: str = "", body: bytes = b"") -> FetchResult:
                 final, code = str(response.url), response.status_code
-                return FetchResult(url, status, final, code, content_type, body, attempt, detail)
+                wait = response.headers.get("retry-after", "").strip()
+                retry_after = float(wait) if wait.isdigit() else None
+                return FetchResult(url, status, final, code, content_type, body, attempt, detail, retry_after)
 
             if response.status_code >= 400:
                 return result(FetchStatus.HTTP_ERROR, f"HTTP {response.status_code}")
