@@ -315,6 +315,7 @@ CATALOG: dict[str, str] = {
     "Not compliant": "不合规",
     "Unreachable": "无法访问",
     "No compliance run yet.": "尚未进行合规扫描。",
+    "A scan is running: reload the page to see its results.": "扫描正在进行：刷新页面即可查看结果。",
     # the lifecycle: navigation, order list
     "My filings": "我的备案",
     "Cleanup": "空壳清理",

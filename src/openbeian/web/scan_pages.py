@@ -1,5 +1,7 @@
 """The provider's footer-compliance console: the latest compliance run over every domain filed through the
-provider (page /provider/scans, API /api/v1/provider/scans), and a button to run it now.
+provider (page /provider/scans, API /api/v1/provider/scans), and a button to run it now. The button starts the
+run in the background (one per provider at a time) and the page shows its results when it is done; the API's
+POST runs it and answers with the results.
 
 Reviewers see their own provider; an admin chooses one with ?provider=ID. How domains are fetched and resolved
 comes from `app.state.scan_options` (a ComplianceOptions) when the app sets it, else the defaults (the domain's
@@ -8,6 +10,8 @@ http:// home page, the system's DNS resolvers).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,6 +23,7 @@ from openbeian.domain.workflow import Role
 from openbeian.errors import NotFound, PermissionDenied, Text
 from openbeian.scanner.compliance import (
     ComplianceOptions,
+    ComplianceRun,
     StoredResult,
     latest_results,
     run_compliance,
@@ -28,6 +33,7 @@ from openbeian.store.schema import providers
 from openbeian.web.auth import require_actor
 from openbeian.web.pages import Form, check_csrf, ctx_of, flash, login_redirect, page_actor, redirect, render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1")
 
@@ -55,6 +61,42 @@ def provider_of(request: Request, actor: Actor, chosen: int | None) -> tuple[int
 def options_of(request: Request) -> ComplianceOptions:
     options = getattr(request.app.state, "scan_options", None)
     return options if isinstance(options, ComplianceOptions) else ComplianceOptions(dns=DnsChecker())
+
+
+def running_scans(request: Request) -> dict[int, asyncio.Task[Any]]:
+    """The background runs started from the console, by provider (kept on the app, so they are not collected)."""
+    tasks: dict[int, asyncio.Task[Any]] | None = getattr(request.app.state, "scan_tasks", None)
+    if tasks is None:
+        tasks = request.app.state.scan_tasks = {}
+    return tasks
+
+
+def report_finished(request: Request, provider_id: int) -> bool:
+    """Flash the outcome of a finished background run (once); True while a run is still going."""
+    tasks = running_scans(request)
+    task = tasks.get(provider_id)
+    if task is None:
+        return False
+    if not task.done():
+        return True
+    del tasks[provider_id]
+    error = None if task.cancelled() else task.exception()
+    if task.cancelled() or error is not None:
+        log.error("compliance run of provider %s failed", provider_id, exc_info=error)
+        flash(request, Text("The last scan failed; see the server log.", "上一次扫描失败，请查看服务器日志。"), "error")
+        return False
+    run: ComplianceRun = task.result()
+    counts = run.counts()
+    flash(
+        request,
+        Text(
+            f"Scanned {len(run.results)} domain(s): {counts['compliant']} compliant, "
+            f"{counts['non_compliant']} not compliant, {counts['unreachable']} unreachable.",
+            f"已扫描 {len(run.results)} 个域名：{counts['compliant']} 个合规，{counts['non_compliant']} 个不合规，"
+            f"{counts['unreachable']} 个无法访问。",
+        ),
+    )
+    return False
 
 
 def counts_of(results: list[StoredResult]) -> dict[str, int]:
@@ -95,8 +137,10 @@ def scans_page(request: Request, provider: ProviderQuery = None) -> Response:
     if actor is None:
         return login_redirect(request)
     provider_id, name = provider_of(request, actor, provider)
+    running = report_finished(request, provider_id)
     results = latest_results(ctx_of(request), provider_id)
     context = {
+        "running": running,
         "provider_name": name,
         "results": results,
         "counts": counts_of(results),
@@ -113,17 +157,12 @@ async def run_scans_now(request: Request, form: Form, provider: ProviderQuery = 
         return login_redirect(request)
     check_csrf(request, form)
     provider_id, _ = provider_of(request, actor, provider)
-    run = await run_compliance(ctx_of(request), provider_id, options_of(request))
-    counts = run.counts()
-    flash(
-        request,
-        Text(
-            f"Scanned {len(run.results)} domain(s): {counts['compliant']} compliant, "
-            f"{counts['non_compliant']} not compliant, {counts['unreachable']} unreachable.",
-            f"已扫描 {len(run.results)} 个域名：{counts['compliant']} 个合规，{counts['non_compliant']} 个不合规，"
-            f"{counts['unreachable']} 个无法访问。",
-        ),
-    )
+    tasks = running_scans(request)
+    if report_finished(request, provider_id):
+        flash(request, Text("A scan is already running.", "已有扫描正在进行。"))
+    else:
+        tasks[provider_id] = asyncio.create_task(run_compliance(ctx_of(request), provider_id, options_of(request)))
+        flash(request, Text("Scan started.", "扫描已开始。"))
     return redirect(f"/provider/scans?provider={provider_id}" if actor.role is Role.ADMIN else "/provider/scans")
 
 
