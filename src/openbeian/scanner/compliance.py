@@ -110,7 +110,14 @@ def filed_domains(conn: Connection, provider_id: int) -> list[tuple[str, str]]:
     rows = conn.execute(
         select(registry_domains.c.domain, registry_sites.c.site_number, registry_sites.c.provider_ids)
         .join(registry_sites, registry_sites.c.id == registry_domains.c.site_id)
-        .where(and_(registry_sites.c.status == "active", registry_sites.c.service_type == "website"))
+        .where(
+            and_(
+                registry_sites.c.status == "active",
+                registry_sites.c.service_type == "website",
+                # provider_ids is a JSON list: a LIKE narrows the rows, the exact test is below
+                registry_sites.c.provider_ids.like(f"%{provider_id}%"),
+            )
+        )
         .order_by(registry_domains.c.domain)
     )
     return [(d, n) for d, n, ids in rows if provider_id in json.loads(ids)]
