@@ -138,6 +138,10 @@ def test_malformed_numbers_are_numbers_that_are_not_valid() -> None:
     assert not police.valid
     no_prefix = only("<p>ICP备2023007649号</p>")
     assert not no_prefix.valid
+    too_long = only("<p>京ICP备20230076491号</p>")
+    assert (too_long.valid, too_long.canonical) == (False, "京ICP备20230076491号")
+    # A year after the number is not read into it.
+    assert canonicals("<p>京ICP备2023007649 2024 版权所有</p>") == ["京ICP备2023007649号"]
 
 
 def test_broken_html_still_yields_its_numbers() -> None:

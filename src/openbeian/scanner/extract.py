@@ -254,7 +254,8 @@ def _skip_gap(text: str, i: int) -> int:
 
 
 def _read_digits(text: str, i: int, limit: int, allowed: frozenset[str]) -> tuple[str, int]:
-    """Characters of `allowed`, possibly split by gaps, up to `limit` of them; returns (chars, end)."""
+    """Characters of `allowed`, possibly split by gaps into chunks, while the chunks add up to at most `limit`
+    (so "2023007649 2024" stops before the year); returns (chars, end)."""
     chunks: list[str] = []
     total = 0
     end = i
@@ -263,8 +264,8 @@ def _read_digits(text: str, i: int, limit: int, allowed: frozenset[str]) -> tupl
         k = j
         while k < len(text) and text[k] in allowed:
             k += 1
-        if k == j or total + (k - j) > limit:
-            break
+        if k == j or (chunks and total + (k - j) > limit):
+            break  # a first chunk is taken whole, so an over-long serial is reported, not dropped
         chunks.append(text[j:k])
         total += k - j
         end = k
@@ -293,12 +294,8 @@ _SEQUENTIAL = ("123456", "12345678", "1234567890", "012345", "01234567")
 
 
 def _is_placeholder(serial: str) -> bool:
-    return (
-        not serial.isdigit()
-        or len(set(serial)) == 1
-        or serial in _SEQUENTIAL
-        or (len(serial) > 6 and int(serial[-6:]) == 0 and len(set(serial[-6:])) == 1 and serial[:4] == "0000")
-    )
+    """Non-digits (X, *, #, ?), one repeated digit (all zeros included), or a counting sequence."""
+    return not serial.isdigit() or len(set(serial)) == 1 or serial in _SEQUENTIAL
 
 
 @dataclass(frozen=True, slots=True)
