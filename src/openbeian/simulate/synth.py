@@ -93,15 +93,25 @@ def person_name(rng: random.Random) -> str:
 def mobile(rng: random.Random, province: Province | None = None) -> str:
     """A valid mobile number; with a province, one whose number block is registered there (provinces that
     require a local leader's phone check this)."""
-    number = ""
-    for _ in range(5000):
-        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
-        if province is None:
-            return number
-        found = derive.mobile(number)
-        if found is not None and found[1] == province.code:
-            return number
-    return number
+    if province is None:
+        return rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+    return rng.choice(local_blocks()[province.code]) + f"{rng.randint(0, 9_999):04d}"
+
+
+@cache
+def local_blocks(per_province: int = 12) -> dict[str, list[str]]:
+    """Seven-digit mobile number blocks (the unit numbers are registered by) of every province, found once by a
+    fixed-seed search of the phone-number geocoder, so that drawing a local number costs one random choice."""
+    search = random.Random(0)
+    blocks: dict[str, list[str]] = {p.code: [] for p in all_provinces()}
+    for _ in range(400_000):
+        block = search.choice(MOBILE_PREFIXES) + f"{search.randint(0, 9_999):04d}"
+        found = derive.mobile(block + "0000")
+        if found is not None and found[1] in blocks and len(blocks[found[1]]) < per_province:
+            blocks[found[1]].append(block)
+            if all(len(b) >= per_province for b in blocks.values()):
+                break
+    return blocks
 
 
 def domain(rng: random.Random, unique: str) -> str:
