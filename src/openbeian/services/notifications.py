@@ -32,39 +32,47 @@ class NotificationService:
 
     def deliver(self, key: str, notice: Notice, recipient: str) -> bool:
         """Record the notice under `key` once and send it; False when it was already recorded or has no recipient."""
-        if not recipient:
-            return False
+        return bool(self.deliver_all([(key, notice, recipient)]))
+
+    def deliver_all(self, items: list[tuple[str, Notice, str]]) -> list[str]:
+        """Record each (key, notice, recipient) not recorded before, in one transaction, then send those; returns
+        their keys. The log is written first so that a timer firing twice, or a second process, sends nothing."""
+        now = self.ctx.clock.now()
+        claimed: list[tuple[int, str, Notice, str]] = []
         with self.ctx.db.unit_of_work() as uow:
-            notification_id = uow.lifecycle.claim_notification(
-                key, recipient, notice.subject_line[:300], self.ctx.clock.now()
-            )
-            uow.commit()
-        if notification_id is None:
-            return False
+            for key, notice, recipient in items:
+                if recipient:
+                    notification_id = uow.lifecycle.claim_notification(key, recipient, notice.subject_line[:300], now)
+                    if notification_id is not None:
+                        claimed.append((notification_id, key, notice, recipient))
+            if claimed:
+                uow.commit()
         notifier = self.ctx.notifier
-        if notifier is None or not notifier.enabled:
-            return True  # recorded; e-mail is off
-        sent = notifier.try_send(notice, [recipient])
-        with self.ctx.db.unit_of_work() as uow:
-            uow.lifecycle.mark_notification(notification_id, "yes" if sent else "failed")
-            uow.commit()
-        return True
+        if claimed and notifier is not None and notifier.enabled:
+            outcomes = [(i, notifier.try_send(notice, [recipient])) for i, _, notice, recipient in claimed]
+            with self.ctx.db.unit_of_work() as uow:
+                for notification_id, sent in outcomes:
+                    uow.lifecycle.mark_notification(notification_id, "yes" if sent else "failed")
+                uow.commit()
+        return [key for _, key, _, _ in claimed]
 
     # -- order events ---------------------------------------------------------------------------------
     def order_changed(self, order: FilingOrder, since: int = 0) -> None:
         """Tell the leader about the order's stage changes from history entry `since` on (and a new SMS code)."""
         assert order.id is not None
         recipient = order.subject.leader.email
+        items = []
         for index, entry in enumerate(order.history[since:], start=since):
             notice = stage_changed(
                 order.id, order.kind.label, entry.source.label, entry.target.label, at=entry.at, note=entry.note or None
             )
-            self.deliver(f"stage:{order.id}:{index}", notice, recipient)
+            items.append((f"stage:{order.id}:{index}", notice, recipient))
         if order.sms is not None and order.sms.sent_at == order.updated_at:
             notice = sms_code_sent(
                 order.id, order.sms.phone, expires_at=order.sms.expires_at, tries_left=order.sms_tries_left
             )
-            self.deliver(f"sms:{order.id}:{order.sms.sent_at.isoformat()}", notice, recipient)
+            items.append((f"sms:{order.id}:{order.sms.sent_at.isoformat()}", notice, recipient))
+        self.deliver_all(items)
 
     def overdue(self, order: FilingOrder) -> bool:
         assert order.id is not None and order.deadline is not None
@@ -78,22 +86,18 @@ class NotificationService:
     def police_due(self) -> list[str]:
         """Remind the leader of each website whose police filing falls due within a week, and again once overdue."""
         now = self.ctx.clock.now()
-        reminded = []
+        items = []
         with self.ctx.db.unit_of_work(readonly=True) as uow:
             sites = uow.registry.sites_without_police_number(
                 now - timedelta(days=POLICE_FILING_DAYS - REMINDER_DAYS_BEFORE)
             )
-            contacts = {}
+            told = set(uow.lifecycle.notifications_about("police:"))
             for site in sites:
-                if site.order_id is not None:
-                    contacts[site.number] = uow.orders.get(site.order_id).subject.leader.email
-        for site in sites:
-            due = site.approved_at + timedelta(days=POLICE_FILING_DAYS)
-            overdue = now > due
-            notice = police_filing_due(
-                site.domains[0] if site.domains else site.name, site.number, due=due, overdue=overdue
-            )
-            phase = "overdue" if overdue else "due"
-            if self.deliver(f"police:{site.number}:{phase}", notice, contacts.get(site.number, "")):
-                reminded.append(site.number)
-        return reminded
+                due = site.approved_at + timedelta(days=POLICE_FILING_DAYS)
+                key = f"police:{site.number}:{'overdue' if now > due else 'due'}"
+                if key in told or site.order_id is None:
+                    continue
+                recipient = uow.orders.get(site.order_id).subject.leader.email
+                where = site.domains[0] if site.domains else site.name
+                items.append((key, police_filing_due(where, site.number, due=due, overdue=now > due), recipient))
+        return [key.split(":")[1] for key in self.deliver_all(items)]
