@@ -82,6 +82,7 @@ def test_the_applicant_starts_a_site_cancellation_from_my_filings(page: Page) ->
     expect(page.locator("h1 .kind")).to_have_text("Cancel site")
     expect(page.locator("#targets")).to_contain_text(site_number)
     expect(page.locator(".flash")).to_contain_text("(Cancel site) saved as a draft")
+    expect(page.get_by_role("link", name="Edit draft")).to_have_count(0)  # a cancellation has nothing to edit
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator("#stage")).to_have_text("Provider review")
 

@@ -852,7 +852,8 @@ def order_page(
         "order": order,
         "now": ctx.clock.now(),
         "actions": actions,
-        "editable": actor.role is Role.APPLICANT and order.stage is Stage.DRAFT,
+        # A cancellation files nothing new: its draft has nothing to edit.
+        "editable": actor.role is Role.APPLICANT and order.stage is Stage.DRAFT and not order.kind.is_cancellation,
         "sms_form": sms_form,
         "outbox": outbox,
         "names": names,
