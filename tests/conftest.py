@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -41,6 +42,11 @@ from openbeian.store.uow import Database
 BEIJING_MORNING = datetime(2026, 3, 10, 9, 0, tzinfo=CHINA_TZ)
 SEED = 20260310
 PG_URL_VARIABLE = "OPENBEIAN_TEST_DATABASE_URL"
+
+# Property tests check results, not speed: on a loaded 2-core machine an example may take longer than
+# hypothesis' default 200 ms deadline, which would fail a correct test.
+settings.register_profile("openbeian", deadline=None)
+settings.load_profile("openbeian")
 
 
 @pytest.fixture
