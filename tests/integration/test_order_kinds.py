@@ -375,3 +375,19 @@ def test_a_change_of_access_to_another_provider_is_refused_as_an_add_access(fili
     with pytest.raises(ValidationError) as caught:
         filings.orders.create(applicant, request)
     assert "CHANGE-ACCESS-SAME-PROVIDER" in caught.value.fields["service_number"].en
+
+
+def test_cancel_access_ends_the_access_of_the_provider_asked_for(filings: Filings) -> None:
+    applicant, base, form = filed(filings)
+    assert base.issued is not None
+    target = base.issued.site_numbers[0]
+    other = filings.cast.other_reviewer.provider_id
+    number = filings.service_number(applicant, filings.cast.other_reviewer)
+    filings.drive(applicant, filings.orders.create(applicant, {**form, "service_number": number}))
+    with pytest.raises(ValidationError) as caught:
+        filings.orders.create(applicant, {"action": "cancel", "target": target, "scope": "access", "provider_id": 999})
+    assert "provider_id" in caught.value.fields
+    request = {"action": "cancel", "target": target, "scope": "access", "provider_id": other}
+    order = filings.drive(applicant, filings.orders.create(applicant, request))
+    assert order.provider_id == other  # the provider whose access ends reviews the order
+    assert record(filings, target)["providers"] == [filings.cast.reviewer.provider_id]

@@ -168,7 +168,34 @@ def _resolve_target(uow: UnitOfWork, actor: Actor, action: Action, data: Mapping
                 " filing [CHANGE-ACCESS-SAME-PROVIDER]",
                 "变更接入须在已接入的接入商内进行；更换接入商请办理接入备案［CHANGE-ACCESS-SAME-PROVIDER］",
             )
-    return ResolvedRequest(kind, draft, subject.number, targets, None if needs_number else filed.access)
+    access = None if needs_number else filed.access
+    if kind is OrderKind.CANCEL_ACCESS:
+        access = _access_to_cancel(uow, filed.access, targets[0], data.get("provider_id"))
+    return ResolvedRequest(kind, draft, subject.number, targets, access)
+
+
+def _access_to_cancel(uow: UnitOfWork, filed: AccessRecord, site_number: str, asked: object) -> AccessRecord:
+    """Which provider's access a cancel-access order ends: the one asked for (`provider_id`), else the filed one
+    while it still hosts the site, else the first that does."""
+    site = uow.registry.site_by_number(site_number)
+    assert site is not None
+    hosting = list(site.provider_ids)
+    if asked not in (None, ""):
+        try:
+            provider_id = int(str(asked))
+        except ValueError:
+            provider_id = -1
+        if provider_id not in hosting:
+            raise ValidationError.for_field(
+                "provider_id",
+                f"the site is hosted by providers {hosting}, not {asked}",
+                f"该网站的接入商为 {hosting}，不包括 {asked}",
+            )
+    elif filed.provider_id in hosting or not hosting:
+        provider_id = filed.provider_id
+    else:
+        provider_id = hosting[0]
+    return AccessRecord(provider_id, filed.instance_id, filed.ips)
 
 
 def _ensure_active(found: FiledSubject | FiledSite | None, number: str) -> None:

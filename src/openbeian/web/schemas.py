@@ -46,7 +46,10 @@ class OrderIn(BaseModel):
         "filing, an added site or an added access; a change or cancellation acts on `target`.",
     )
     target: str | None = Field(None, description="change / cancel: the filed subject or site number")
-    scope: str | None = Field(None, description="change / cancel of a site: `access` for this provider's access only")
+    scope: str | None = Field(None, description="change / cancel of a site: `access` for one provider's access only")
+    provider_id: int | None = Field(
+        None, description="cancel access: the provider whose access ends (default: the filed one)"
+    )
     service_number: str | None = Field(None, description="备案服务号 from the provider's console")
     subject: SubjectIn | None = None
     sites: list[SiteIn] | None = None
