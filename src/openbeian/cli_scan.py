@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from openbeian.clisupport import emit_json, fail, handles_errors, lang, state
+from openbeian.errors import Text
 from openbeian.scanner.compliance import ComplianceOptions, provider_id_by_name, run_compliance
 from openbeian.scanner.dns_check import DnsChecker
 from openbeian.scanner.fetch import FetchOptions
@@ -63,13 +64,23 @@ def _progress(total: int | None) -> AbstractContextManager[Progress | None]:
 
 
 def _describe(report: PageReport, language: str) -> str:
-    verdict = "compliant" if report.compliant else "NOT compliant"
+    """A page for people: the verdict, each number with where it sits, each finding."""
+
+    def say(en: str, zh: str) -> str:
+        return Text(en, zh).get(language)
+
+    verdict = say("compliant", "合规") if report.compliant else say("NOT compliant", "不合规")
     lines = [f"{report.source}  {report.status.value}  {verdict}"]
     for n in report.numbers:
-        where = [n.kind.value, "valid" if n.valid else "invalid"]
-        where.append("displayed" if n.displayed else f"hidden ({n.hidden_by})")
-        where.append(f"linked {n.href}" if n.href else ("linked" if n.linked else "not linked"))
-        where.append("footer" if n.in_footer else "not in footer")
+        where = [n.kind.value, say("valid", "有效") if n.valid else say("invalid", "无效")]
+        where.append(
+            say("displayed", "显示") if n.displayed else say(f"hidden ({n.hidden_by})", f"未显示（{n.hidden_by}）")
+        )
+        if n.href:
+            where.append(say(f"linked {n.href}", f"链接 {n.href}"))
+        else:
+            where.append(say("linked", "有链接") if n.linked else say("not linked", "无链接"))
+        where.append(say("footer", "页脚") if n.in_footer else say("not in footer", "不在页脚"))
         lines.append(f"  {n.canonical}  " + ", ".join(where))
     lines += [f"  {f.severity.value}: {f.text.get(language)} [{f.code}]" for f in report.findings]
     return "\n".join(lines)
@@ -228,5 +239,9 @@ async def _run(
         except OSError as exc:
             fail(f"--report: cannot write {report_path}: {exc.strerror}")
     if not as_json and not as_csv:
-        click.echo(f"{pages} page(s): {compliant} compliant, {pages - compliant} not compliant")
+        summary = Text(
+            f"{pages} page(s): {compliant} compliant, {pages - compliant} not compliant",
+            f"共 {pages} 个页面：{compliant} 个合规，{pages - compliant} 个不合规",
+        )
+        click.echo(summary.get(language))
     return compliant == pages
