@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import click
 from rich.table import Table
@@ -64,15 +65,25 @@ def main(ctx: click.Context, database: str | None) -> None:
     metavar="SECONDS",
     help="Run the timers (see `tick`) in the background this often; 0 turns them off.",
 )
+@click.option(
+    "--scan-every",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    metavar="HOURS",
+    help="Scan every provider's filed websites (footer compliance) when its last run is older than this;"
+    " 0 (default): only on demand.",
+)
 @handles_errors
-def serve(host: str, port: int, tick_every: float) -> None:
+def serve(host: str, port: int, tick_every: float, scan_every: float) -> None:
     """Serve the web app and the REST API (/api/v1, docs at /api/v1/docs)."""
     import uvicorn
 
     from openbeian.web.app import create_app
 
     settings = state().settings
-    app = create_app(settings, db=state().ctx.db, tick_every=tick_every or None)
+    scans = timedelta(hours=scan_every) if scan_every else None
+    app = create_app(settings, db=state().ctx.db, tick_every=tick_every or None, scan_every=scans)
     click.echo(f"OpenBeian {__version__} on http://{host}:{port}  (database {settings.database_url})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from openbeian import __version__
 from openbeian.clock import Clock
 from openbeian.config import Settings
 from openbeian.errors import NotFound, OpenBeianError, Text
+from openbeian.scanner.compliance import run_due_compliance
 from openbeian.services.context import Context, context_from_settings
 from openbeian.services.timers import tick
 from openbeian.store.uow import Database
@@ -28,14 +30,19 @@ logger = logging.getLogger("openbeian")
 
 
 def create_app(
-    settings: Settings, clock: Clock | None = None, db: Database | None = None, tick_every: float | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    tick_every: float | None = None,
+    scan_every: timedelta | None = None,
 ) -> FastAPI:
-    """The app; with `tick_every` (seconds) it also runs the timers in the background while it serves."""
+    """The app; with `tick_every` (seconds) it also runs the timers in the background while it serves, and with
+    `scan_every` each provider's footer compliance run when its last one is older than that."""
     ctx = context_from_settings(settings, db, clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_tick_loop(ctx, tick_every)) if tick_every else None
+        task = asyncio.create_task(_tick_loop(ctx, tick_every, scan_every)) if tick_every else None
         yield
         if task is not None:
             task.cancel()
@@ -97,11 +104,14 @@ def create_app(
     return app
 
 
-async def _tick_loop(ctx: Context, every: float) -> None:
-    """`openbeian tick` inside `serve`: a failing round is logged and the next one tries again."""
+async def _tick_loop(ctx: Context, every: float, scan_every: timedelta | None) -> None:
+    """`openbeian tick` inside `serve` (and the scheduled compliance scans): a failing round is logged and the
+    next one tries again."""
     while True:
         await asyncio.sleep(every)
         try:
             await asyncio.to_thread(tick, ctx)
-        except Exception:
+            if scan_every is not None:
+                await run_due_compliance(ctx, scan_every)
+        except Exception:  # the loop must outlive one bad round
             logger.exception("tick failed")
