@@ -14,28 +14,15 @@ from rich.table import Table
 from openbeian.clisupport import console, emit_json, fail, handles_errors, lang, state
 from openbeian.domain.calendar import CHINA_TZ
 from openbeian.domain.orders import Actor
-from openbeian.domain.resources import HostingCredit, Instance, ServiceNumber, eligibility_refusals
+from openbeian.domain.resources import Instance, ServiceNumber, eligibility_refusals
 from openbeian.domain.workflow import Role
-from openbeian.services.resources import ResourceService
+from openbeian.services.resources import ResourceService, credit_report, instance_report
 
 OPERATOR = Actor(None, Role.ADMIN, "cli")
 
 
 def _instance(instance: Instance, at: datetime) -> dict[str, Any]:
-    refusals = eligibility_refusals(instance, at)
-    return {
-        "id": instance.id,
-        "provider_id": instance.provider_id,
-        "owner_id": instance.owner_id,
-        "name": instance.name,
-        "region": instance.region,
-        "ips": list(instance.ips),
-        "billing_mode": instance.billing_mode.value,
-        "bought_at": instance.bought_at.isoformat(),
-        "expires_at": instance.expires_at.isoformat(),
-        "eligible": not refusals,
-        "refusals": [{"rule": r.rule, "field": r.field, "message": r.text.get(lang())} for r in refusals],
-    }
+    return instance_report(instance, at, lang())
 
 
 def _number(number: ServiceNumber) -> dict[str, Any]:
@@ -44,17 +31,6 @@ def _number(number: ServiceNumber) -> dict[str, Any]:
         "state": number.state.value,
         "order_id": number.order_id,
         "granted_to": number.granted_to,
-    }
-
-
-def _credit(credit: HostingCredit | None) -> dict[str, Any] | None:
-    if credit is None:
-        return None
-    return {
-        "order_id": credit.order_id,
-        "days": credit.days,
-        "expires_before": credit.expires_before.isoformat(),
-        "expires_after": credit.expires_after.isoformat(),
     }
 
 
@@ -160,7 +136,7 @@ def show(instance_id: int, as_json: bool) -> None:
     data = {
         "instance": summary,
         "service_numbers": [_number(n) for n in numbers],
-        "hosting_credit": _credit(credit),
+        "hosting_credit": credit_report(credit),
     }
     if as_json:
         emit_json(data)

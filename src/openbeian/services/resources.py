@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from openbeian.domain.access import parse_ips
 from openbeian.domain.orders import Actor, FilingOrder
@@ -25,6 +26,7 @@ from openbeian.domain.resources import (
     NumberState,
     ServiceNumber,
     add_months,
+    eligibility_refusals,
     ensure_eligible,
     ensure_quota,
     ensure_usable,
@@ -302,3 +304,36 @@ def _own_number(uow: UnitOfWork, actor: Actor, code: str) -> ServiceNumber:
     if number is None or actor.account_id is None or number.instance.owner_id != actor.account_id:
         raise NotFound(Text(f"you have no service number {code!r}", f"您没有备案服务号 {code!r}"))
     return number
+
+
+# -- reports shared by the CLI and the API ---------------------------------------------------------------
+def instance_report(instance: Instance, at: datetime, lang: str) -> dict[str, Any]:
+    """An instance as JSON, with whether it can carry a filing at `at` and why not, in `lang`."""
+    refusals = eligibility_refusals(instance, at)
+    return {
+        "id": instance.id,
+        "provider_id": instance.provider_id,
+        "owner_id": instance.owner_id,
+        "name": instance.name,
+        "region": instance.region,
+        "ips": list(instance.ips),
+        "billing_mode": instance.billing_mode.value,
+        "bought_at": instance.bought_at.isoformat(),
+        "expires_at": instance.expires_at.isoformat(),
+        "eligible": not refusals,
+        "refusals": [{"rule": r.rule, "field": r.field, "message": r.text.get(lang)} for r in refusals],
+    }
+
+
+def credit_report(credit: HostingCredit | None) -> dict[str, Any] | None:
+    if credit is None:
+        return None
+    return {
+        "instance_id": credit.instance_id,
+        "order_id": credit.order_id,
+        "days": credit.days,
+        "submitted_at": credit.submitted_at.isoformat(),
+        "approved_at": credit.approved_at.isoformat(),
+        "expires_before": credit.expires_before.isoformat(),
+        "expires_after": credit.expires_after.isoformat(),
+    }

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 
 from openbeian.domain.calendar import CHINA_TZ
 from openbeian.domain.orders import Actor
-from openbeian.domain.resources import HostingCredit, Instance, ServiceNumber, eligibility_refusals
+from openbeian.domain.resources import Instance, ServiceNumber
 from openbeian.services.context import Context
-from openbeian.services.resources import ResourceService
+from openbeian.services.resources import ResourceService, credit_report, instance_report
 from openbeian.web.auth import require_actor
 from openbeian.web.errors import language_of
 
@@ -56,21 +56,7 @@ def _lang(request: Request) -> str:
 
 def instance_json(instance: Instance, request: Request) -> dict[str, Any]:
     ctx: Context = request.app.state.ctx
-    lang = _lang(request)
-    refusals = eligibility_refusals(instance, ctx.clock.now())
-    return {
-        "id": instance.id,
-        "provider_id": instance.provider_id,
-        "owner_id": instance.owner_id,
-        "name": instance.name,
-        "region": instance.region,
-        "ips": list(instance.ips),
-        "billing_mode": instance.billing_mode.value,
-        "bought_at": instance.bought_at.isoformat(),
-        "expires_at": instance.expires_at.isoformat(),
-        "eligible": not refusals,
-        "refusals": [{"rule": r.rule, "field": r.field, "message": r.text.get(lang)} for r in refusals],
-    }
+    return instance_report(instance, ctx.clock.now(), _lang(request))
 
 
 def number_json(number: ServiceNumber, request: Request) -> dict[str, Any]:
@@ -81,20 +67,6 @@ def number_json(number: ServiceNumber, request: Request) -> dict[str, Any]:
         "owner_id": number.instance.owner_id,
         "granted_to": number.granted_to,
         "instance": instance_json(number.instance, request),
-    }
-
-
-def credit_json(credit: HostingCredit | None) -> dict[str, Any] | None:
-    if credit is None:
-        return None
-    return {
-        "instance_id": credit.instance_id,
-        "order_id": credit.order_id,
-        "days": credit.days,
-        "submitted_at": credit.submitted_at.isoformat(),
-        "approved_at": credit.approved_at.isoformat(),
-        "expires_before": credit.expires_before.isoformat(),
-        "expires_after": credit.expires_after.isoformat(),
     }
 
 
@@ -128,7 +100,7 @@ def get_instance(request: Request, actor: CurrentActor, instance_id: int) -> dic
     return {
         "instance": instance_json(instance, request),
         "service_numbers": [number_json(n, request) for n in numbers],
-        "hosting_credit": credit_json(credit),
+        "hosting_credit": credit_report(credit),
     }
 
 
@@ -140,12 +112,12 @@ def issue_numbers(request: Request, actor: CurrentActor, instance_id: int, body:
 
 @router.get("/instances/{instance_id}/hosting-credit", summary="Free hosting credited to an instance (or null)")
 def instance_credit(request: Request, actor: CurrentActor, instance_id: int) -> dict[str, Any]:
-    return {"hosting_credit": credit_json(_service(request).hosting_credit(actor, instance_id))}
+    return {"hosting_credit": credit_report(_service(request).hosting_credit(actor, instance_id))}
 
 
 @router.get("/orders/{order_id}/hosting-credit", summary="Free hosting an order earned on approval (or null)")
 def order_credit(request: Request, actor: CurrentActor, order_id: int) -> dict[str, Any]:
-    return {"hosting_credit": credit_json(_service(request).order_hosting_credit(actor, order_id))}
+    return {"hosting_credit": credit_report(_service(request).order_hosting_credit(actor, order_id))}
 
 
 @router.get("/service-numbers/usable", summary="The caller's service numbers and those authorised to it")
