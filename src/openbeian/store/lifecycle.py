@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.errors import Conflict, Text
@@ -209,17 +211,15 @@ class LifecycleRepository:
     # -- notifications --------------------------------------------------------------------------------
     def claim_notification(self, key: str, recipient: str, subject: str, at: datetime) -> int | None:
         """Record a notification about `key` once; None when it was already recorded (timers fire twice)."""
-        try:
-            with self.conn.begin_nested():
-                return new_id(
-                    self.conn.execute(
-                        notifications.insert().values(
-                            key=key, recipient=recipient, subject=subject, created_at=at, sent="no"
-                        )
-                    )
-                )
-        except IntegrityError:
-            return None
+        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(notifications)
+            .values(key=key, recipient=recipient, subject=subject, created_at=at, sent="no")
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(notifications.c.id)
+        )
+        found = self.conn.execute(statement).scalar()
+        return None if found is None else int(found)
 
     def mark_notification(self, notification_id: int, sent: str) -> None:
         self.conn.execute(notifications.update().where(notifications.c.id == notification_id).values(sent=sent))
