@@ -140,6 +140,7 @@ class FilingOrder:
     verification: Verification = field(default_factory=Verification)
     findings: list[dict[str, Any]] = field(default_factory=list)  # the rules' findings at the last submit
     version: int = 0  # as loaded; the store bumps it on save (optimistic locking)
+    stored_history: int = 0  # history entries the store holds already (it appends the rest on save)
 
     @property
     def provider_id(self) -> int:

@@ -84,9 +84,6 @@ class OrderRepository:
     def save(self, order: FilingOrder) -> None:
         """Write the order back if nobody changed it since it was loaded (else StaleObject)."""
         assert order.id is not None
-        stored_history = self.conn.execute(
-            select(func.count()).select_from(order_history).where(order_history.c.order_id == order.id)
-        ).scalar_one()
         result = self.conn.execute(
             orders.update()
             .where(and_(orders.c.id == order.id, orders.c.version == order.version))
@@ -100,7 +97,7 @@ class OrderRepository:
                 )
             )
         order.version += 1
-        self._append_history(order, stored_history)
+        self._append_history(order, order.stored_history)
 
     def find(self, where: OrderFilter) -> list[OrderSummary]:
         query = select(
@@ -144,6 +141,7 @@ class OrderRepository:
 
     def _append_history(self, order: FilingOrder, already_stored: int) -> None:
         new = order.history[already_stored:]
+        order.stored_history = len(order.history)
         if new:
             self.conn.execute(
                 order_history.insert(),
@@ -211,6 +209,7 @@ class OrderRepository:
             updated_at=m["updated_at"],
             deadline=m["deadline"],
             history=history,
+            stored_history=len(history),
             sms=mapping.sms_from_json(m["sms"]),
             issued=mapping.issued_from_json(m["issued"]),
             review_days=int(m["review_days"]),
