@@ -308,3 +308,15 @@ def test_a_cancellation_at_the_regulator_cannot_be_abandoned_but_a_filing_can() 
     with pytest.raises(IllegalTransition):
         cancellation.move(Trigger.ABANDON, APPLICANT, TUESDAY, CALENDAR)
     assert cancellation.stage is Stage.REGULATOR_REVIEW and cancellation.history == []
+
+
+def test_a_cancellation_goes_from_the_first_review_straight_to_the_sms_check() -> None:
+    cancellation = make_order(Stage.PROVIDER_REVIEW)
+    cancellation.kind = OrderKind.CANCEL_SUBJECT
+    cancellation.verification = Verification()
+    cancellation.move(Trigger.PASS_REVIEW, REVIEWER, TUESDAY, CALENDAR)
+    assert cancellation.stage is Stage.SMS_CHECK
+    assert cancellation.deadline == TUESDAY + timedelta(hours=24)
+    filing = make_order(Stage.PROVIDER_REVIEW)
+    filing.move(Trigger.PASS_REVIEW, REVIEWER, TUESDAY, CALENDAR)
+    assert filing.stage is Stage.VERIFICATION

@@ -47,6 +47,12 @@ class OrderKind(StrEnum):
         return self in (OrderKind.CHANGE_SUBJECT, OrderKind.CHANGE_SITE, OrderKind.CHANGE_ACCESS)
 
     @property
+    def needs_verification(self) -> bool:
+        """A cancellation files nothing new about the subject or its leader: after the first review it goes
+        straight to the SMS check, without the photo and letter of the authenticity verification."""
+        return not self.is_cancellation
+
+    @property
     def needs_service_number(self) -> bool:
         """Orders that bring a site to a provider's server bind one of its service numbers."""
         return self in (OrderKind.FIRST_FILING, OrderKind.ADD_SITE, OrderKind.ADD_ACCESS, OrderKind.CHANGE_ACCESS)

@@ -181,9 +181,12 @@ class FilingOrder:
         if transition.needs_note and not note:
             raise ValidationError.for_field("note", "give the reasons for the applicant", "请填写退回或驳回的原因")
         source = self.stage
-        self.stage = transition.target
+        target = transition.target
+        if target is Stage.VERIFICATION and not self.kind.needs_verification:
+            target = Stage.SMS_CHECK
+        self.stage = target
         self.updated_at = at
-        self.deadline = self.deadline_for(transition.target, at, calendar)
+        self.deadline = self.deadline_for(target, at, calendar)
         if source is Stage.SMS_CHECK:
             self.sms = None
         self.history.append(HistoryEntry(at, actor.account_id, actor.role, trigger, source, self.stage, note))

@@ -7,6 +7,7 @@
     verification | sms_check | regulator_review ─abandon─▶ abandoned   (after the first review only)
     verification | sms_check | regulator_review ─expire─▶ abandoned    (system: an add-access order's 45 days ran out)
 
+Cancellations (注销主体 / 注销网站 / 取消接入) skip verification: pass_review takes them to sms_check.
 Withdrawal (撤销) is possible before the first review ends; after it the applicant can only abandon (放弃).
 """
 
