@@ -14,7 +14,7 @@ from openbeian.domain.provinces import find as find_province
 from openbeian.domain.workflow import Role
 from openbeian.errors import AuthenticationFailed, Text, ValidationError
 from openbeian.services.context import Context
-from openbeian.store.accounts import Account
+from openbeian.store.accounts import Account, Provider
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,63}$")
 _hasher = PasswordHasher()
@@ -114,6 +114,11 @@ class AccountService:
         if account is None:
             raise AuthenticationFailed(Text("invalid API token", "API 令牌无效"))
         return account
+
+    def providers(self) -> dict[int, Provider]:
+        """The access providers by id (a short list: pages and reports name them)."""
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            return {p.id: p for p in uow.accounts.providers()}
 
     def by_id(self, account_id: int) -> Account | None:
         with self.ctx.db.unit_of_work(readonly=True) as uow:

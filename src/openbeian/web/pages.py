@@ -54,6 +54,7 @@ from openbeian.services.registry import PublicRecord, RegistryService
 from openbeian.services.resources import ResourceService
 from openbeian.services.tenancy import REGULATOR_STAGES, can_see
 from openbeian.simulate.demo import demo_logins
+from openbeian.store.accounts import Provider
 from openbeian.web.auth import optional_actor
 from openbeian.web.errors import status_of
 from openbeian.web.i18n import LANGUAGES, N_, gettext, normalise_language, request_language
@@ -284,9 +285,26 @@ def render(
         "other_lang_name": LANGUAGES[other],
         "version": __version__,
         "province_name": lambda code: province_name(code, lang),
+        "provider_name": ProviderNames(request, lang),
         **(context or {}),
     }
     return templates().TemplateResponse(request, name, full, status_code=status)
+
+
+class ProviderNames:
+    """`provider_name(id)` in templates: the provider's name in the page language, read once per page."""
+
+    def __init__(self, request: Request, lang: str) -> None:
+        self.request, self.lang = request, lang
+        self.names: dict[int, Provider] | None = None
+
+    def __call__(self, provider_id: int) -> str:
+        if self.names is None:
+            self.names = AccountService(ctx_of(self.request)).providers()
+        provider = self.names.get(provider_id)
+        if provider is None:
+            return f"#{provider_id}"
+        return provider.name if self.lang == "zh-CN" else provider.name_en
 
 
 def province_name(code: str, lang: str) -> str:
