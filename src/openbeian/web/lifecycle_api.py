@@ -12,6 +12,7 @@ from openbeian.errors import ValidationError
 from openbeian.services.cleanup import CleanupService
 from openbeian.services.orders import OrderService
 from openbeian.services.police import PoliceFilingService
+from openbeian.services.registry import RegistryService
 from openbeian.web.api import ctx_of, order_detail, order_summary
 from openbeian.web.auth import require_actor
 from openbeian.web.schemas import BackdropIn, BlacklistIn, PoliceNumberIn, ReferenceIn
@@ -81,6 +82,27 @@ def resend_sms(request: Request, actor: CurrentActor, order_id: int) -> dict[str
 @router.get("/overdue", tags=["orders"], summary="Orders past their stage's deadline, in the caller's queue")
 def overdue(request: Request, actor: CurrentActor) -> dict[str, Any]:
     return {"orders": [order_summary(s) for s in OrderService(ctx_of(request)).overdue(actor)]}
+
+
+@router.get("/filings", tags=["after approval"], summary="The sites the caller filed (its 'my filings')")
+def my_filings(request: Request, actor: CurrentActor) -> dict[str, Any]:
+    sites = RegistryService(ctx_of(request)).filed_by(actor)
+    return {
+        "sites": [
+            {
+                "site_number": s.number,
+                "subject_number": s.subject_number,
+                "name": s.name,
+                "service_type": s.service_type,
+                "status": s.status,
+                "domains": list(s.domains),
+                "providers": list(s.provider_ids),
+                "approved_at": s.approved_at.isoformat(),
+                "police_number": s.police_number,
+            }
+            for s in sites
+        ]
+    }
 
 
 @router.post("/registry/sites/{site_number}/police", tags=["after approval"], summary="Record the police filing")
