@@ -176,3 +176,10 @@ def test_sms_resend_waits_a_minute_and_backdrops_ship_only_to_the_mainland(
     assert client.post(f"/api/v1/orders/{order_id}/sms/resend", headers=applicant).status_code == 200
     outbox = client.get(f"/api/v1/orders/{order_id}/sms-outbox", headers=applicant).json()["messages"]
     assert len(outbox) == 2
+
+
+def test_an_order_id_beyond_64_bits_is_a_422_not_a_server_error(client: TestClient) -> None:
+    applicant = token_for(client, *APPLICANT)
+    for path in ("/api/v1/orders/99999999999999999999999", "/api/v1/orders/99999999999999999999999/files"):
+        response = client.get(path, headers=applicant)
+        assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"

@@ -97,6 +97,13 @@ def test_a_database_with_orders_and_filings_of_the_first_schema_migrates_to_the_
             " VALUES (1, 'first_filing', 'approved', 1, 1, '110000', 'SN1', 'x',"
             f" '{payload}', 20, 3, {_lit(at)}, {_lit(at)})"
         )
+        for order_id, stage in ((2, "draft"), (3, "provider_review")):  # the old code allowed two in flight
+            run(
+                "INSERT INTO orders (id, kind, stage, applicant_id, provider_id, province_code, service_number,"
+                " subject_name, payload, review_days, version, created_at, updated_at)"
+                f" VALUES ({order_id}, 'first_filing', '{stage}', 1, 1, '110000', 'SN{order_id}', 'x',"
+                f" '{payload}', 20, 1, {_lit(at)}, {_lit(at)})"
+            )
         run(
             "INSERT INTO order_history (order_id, at, actor_role, trigger, source, target, note)"
             f" VALUES (1, {_lit(at)}, 'applicant', 'submit', 'draft', 'provider_review', '')"
@@ -116,12 +123,20 @@ def test_a_database_with_orders_and_filings_of_the_first_schema_migrates_to_the_
     with engine.connect() as conn:
         key = conn.exec_driver_sql("SELECT subject_key FROM orders WHERE id = 1").scalar_one()
         state = conn.exec_driver_sql("SELECT state FROM service_numbers WHERE code = 'SN1'").scalar_one()
+        stages = dict(conn.exec_driver_sql("SELECT id, stage FROM orders").fetchall())
+        applicant = conn.exec_driver_sql("SELECT applicant_id FROM registry_sites WHERE id = 1").scalar_one()
+        held = conn.exec_driver_sql("SELECT domain, order_id FROM order_domains").fetchall()
     assert key == draft.subject.document.key and state == "consumed"
+    assert stages == {1: "approved", 2: "withdrawn", 3: "provider_review"}  # the newest of the two stays in flight
+    assert applicant == 1
+    assert [tuple(h) for h in held] == [(d.ascii, 3) for s in draft.sites for d in s.domains]
     db = Database(empty_url)
     try:
         with db.unit_of_work(readonly=True) as uow:
             assert uow.registry.site_of_domain("old-schema.cn") is not None
             assert uow.orders.get(1).subject_key == key
+            withdrawn = uow.orders.get(2)
+            assert withdrawn.history[-1].target.value == "withdrawn" and "一个订单" in withdrawn.history[-1].note
     finally:
         db.dispose()
     engine.dispose()

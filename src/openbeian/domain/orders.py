@@ -280,5 +280,13 @@ class FilingOrder:
         return self.subject.document.key
 
     @property
+    def claimed_domains(self) -> tuple[str, ...]:
+        """The domains this order holds while in flight: none for a change or cancellation of the subject itself
+        (its sites' content rides along only to fill the form)."""
+        if self.kind in (OrderKind.CHANGE_SUBJECT, OrderKind.CANCEL_SUBJECT):
+            return ()
+        return self.domains
+
+    @property
     def domains(self) -> tuple[str, ...]:
         return tuple(d.ascii for site in self.sites for d in site.domains)

@@ -43,15 +43,15 @@ class CleanupService:
     def empty_shells(self, actor: Actor) -> list[EmptyShell]:
         _officer(actor)
         with self.ctx.db.unit_of_work(readonly=True) as uow:
-            return [s for s in self._shells(uow) if actor.province_code in (None, s.province_code)]
+            return self._shells(uow, actor.province_code)
 
     @staticmethod
-    def _shells(uow: UnitOfWork) -> list[EmptyShell]:
+    def _shells(uow: UnitOfWork, province_code: str | None) -> list[EmptyShell]:
         out = [
             EmptyShell(s.number, "empty_subject", s.name, s.province_code, uow.lifecycle.notice_for(s.number))
-            for s in uow.registry.empty_subjects()
+            for s in uow.registry.empty_subjects(province_code)
         ]
-        for site in uow.registry.empty_sites():
+        for site in uow.registry.empty_sites(province_code):
             subject = uow.registry.subject_by_number(site.subject_number)
             assert subject is not None
             out.append(
@@ -68,9 +68,7 @@ class CleanupService:
         due = self.ctx.calendar.add_working_days(now.astimezone(CHINA_TZ), NOTICE_WORKING_DAYS)
         noticed = []
         with self.ctx.db.unit_of_work() as uow:
-            for shell in self._shells(uow):
-                if actor.province_code not in (None, shell.province_code):
-                    continue
+            for shell in self._shells(uow, actor.province_code):
                 notice = uow.lifecycle.add_notice(shell.number, shell.reason, now, due)
                 if notice is not None:
                     noticed.append(notice)
@@ -83,8 +81,7 @@ class CleanupService:
         cancelled = []
         with self.ctx.db.unit_of_work() as uow:
             for notice in uow.lifecycle.open_notices(due_before=at):
-                still_empty = {s.number for s in self._shells(uow)}
-                if notice.number not in still_empty:
+                if not uow.registry.is_empty_shell(notice.number, notice.reason):
                     uow.lifecycle.resolve_notice(notice.id, "cured", at)
                     continue
                 if notice.reason == "empty_subject":

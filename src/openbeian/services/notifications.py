@@ -83,21 +83,27 @@ class NotificationService:
             f"overdue:{order.id}:{order.stage.value}:{order.deadline.isoformat()}", notice, order.subject.leader.email
         )
 
-    def police_due(self) -> list[str]:
-        """Remind the leader of each website whose police filing falls due within a week, and again once overdue."""
+    def police_due(self, limit: int = 1000) -> list[str]:
+        """Remind the leader of each website whose police filing falls due within a week, and again once overdue;
+        what was told is left out in the query, so each round takes the next `limit` sites."""
         now = self.ctx.clock.now()
+        deadline_passed = now - timedelta(days=POLICE_FILING_DAYS)
         items = []
         with self.ctx.db.unit_of_work(readonly=True) as uow:
-            sites = uow.registry.sites_without_police_number(
-                now - timedelta(days=POLICE_FILING_DAYS - REMINDER_DAYS_BEFORE)
+            due_soon = uow.registry.sites_without_police_number(
+                now - timedelta(days=POLICE_FILING_DAYS - REMINDER_DAYS_BEFORE),
+                approved_after=deadline_passed,
+                not_told=":due",
+                limit=limit,
             )
-            told = set(uow.lifecycle.notifications_about("police:"))
-            for site in sites:
-                due = site.approved_at + timedelta(days=POLICE_FILING_DAYS)
-                key = f"police:{site.number}:{'overdue' if now > due else 'due'}"
-                if key in told or site.order_id is None:
-                    continue
-                recipient = uow.orders.get(site.order_id).subject.leader.email
-                where = site.domains[0] if site.domains else site.name
-                items.append((key, police_filing_due(where, site.number, due=due, overdue=now > due), recipient))
+            overdue = uow.registry.sites_without_police_number(deadline_passed, not_told=":overdue", limit=limit)
+            for phase, sites in (("due", due_soon), ("overdue", overdue)):
+                for site in sites:
+                    if site.order_id is None:
+                        continue
+                    due = site.approved_at + timedelta(days=POLICE_FILING_DAYS)
+                    recipient = uow.orders.get(site.order_id).subject.leader.email
+                    where = site.domains[0] if site.domains else site.name
+                    notice = police_filing_due(where, site.number, due=due, overdue=phase == "overdue")
+                    items.append((f"police:{site.number}:{phase}", notice, recipient))
         return [key.split(":")[1] for key in self.deliver_all(items)]

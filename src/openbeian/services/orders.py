@@ -103,7 +103,7 @@ class OrderService:
             )
             self._check_admissible(uow, order)
             order_id = uow.orders.add(order)
-            uow.lifecycle.claim_domains(order_id, order.domains)
+            uow.lifecycle.claim_domains(order_id, order.claimed_domains)
             if order.service_number:
                 ResourceService.use(uow, order.service_number, actor.account_id, order_id, now)
             uow.commit()
@@ -132,7 +132,7 @@ class OrderService:
             self._check_admissible(uow, order)
             uow.orders.save(order)
             assert order.id is not None
-            uow.lifecycle.claim_domains(order.id, order.domains)
+            uow.lifecycle.claim_domains(order.id, order.claimed_domains)
             if order.service_number:
                 ResourceService.use(uow, order.service_number, order.applicant_id, order.id, self.ctx.clock.now())
             uow.commit()
@@ -140,14 +140,15 @@ class OrderService:
 
     @staticmethod
     def _check_admissible(uow: UnitOfWork, order: FilingOrder) -> None:
-        """Blacklists, and one order in flight per subject and per domain across all providers."""
-        if uow.lifecycle.blacklisted("subject", [order.subject_key]):
+        """Blacklists (a cancellation is always allowed), and one order in flight per subject and per domain
+        across all providers."""
+        if not order.kind.is_cancellation and uow.lifecycle.blacklisted("subject", [order.subject_key]):
             raise ValidationError.for_field(
                 "subject.document.number",
                 "this subject is on the regulator's blacklist and may not file [BLACKLIST-SUBJECT]",
                 "该主体已被管局列入黑名单，不能备案［BLACKLIST-SUBJECT］",
             )
-        listed = uow.lifecycle.blacklisted("domain", order.domains)
+        listed = {} if order.kind.is_cancellation else uow.lifecycle.blacklisted("domain", order.domains)
         if listed:
             raise ValidationError.for_field(
                 "sites",
@@ -164,7 +165,7 @@ class OrderService:
                 ),
                 {"subject.document.number": Text(f"order {other} in flight", f"订单 {other} 办理中")},
             )
-        busy = uow.lifecycle.orders_in_flight_for_domains(order.domains, other_than=order.id)
+        busy = uow.lifecycle.orders_in_flight_for_domains(order.claimed_domains, other_than=order.id)
         if busy:
             fields = {
                 f"sites[{i}].domains[{j}]": Text(
@@ -245,7 +246,7 @@ class OrderService:
             )
 
     def _on_enter(self, uow: UnitOfWork, order: FilingOrder) -> None:
-        now = self.ctx.clock.now()
+        now = order.updated_at  # the moment the stage was entered (the SMS notice matches on it)
         if order.stage is Stage.SMS_CHECK:
             code = self.ctx.sms_code()
             order.start_sms(code, now)

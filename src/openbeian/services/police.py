@@ -71,9 +71,16 @@ class PoliceFilingService:
         """Websites without a police number whose deadline is within `within_days` or past."""
         now = self.ctx.clock.now()
         approved_before = now - timedelta(days=POLICE_FILING_DAYS - within_days)
+        if actor.role not in (Role.APPLICANT, Role.REVIEWER, Role.OFFICER, Role.ADMIN, Role.SYSTEM):
+            return []
         with self.ctx.db.unit_of_work(readonly=True) as uow:
-            sites = uow.registry.sites_without_police_number(approved_before)
-        return [self._due(s, now) for s in sites if _visible(actor, s)]
+            sites = uow.registry.sites_without_police_number(
+                approved_before,
+                applicant_id=actor.account_id if actor.role is Role.APPLICANT else None,
+                province_code=actor.province_code if actor.role is Role.OFFICER else None,
+                provider_id=actor.provider_id if actor.role is Role.REVIEWER else None,
+            )
+        return [self._due(s, now) for s in sites]
 
     @staticmethod
     def _due(site: FiledSite, now: datetime) -> PoliceDue:
@@ -81,11 +88,3 @@ class PoliceFilingService:
         return PoliceDue(
             site.number, site.subject_number, site.name, site.approved_at, due, now > due, site.applicant_id
         )
-
-
-def _visible(actor: Actor, site: FiledSite) -> bool:
-    if actor.role is Role.APPLICANT:
-        return site.applicant_id == actor.account_id
-    if actor.role is Role.REVIEWER:
-        return actor.provider_id in site.provider_ids
-    return actor.role in (Role.ADMIN, Role.SYSTEM, Role.OFFICER)

@@ -24,7 +24,7 @@ from openbeian.domain.kinds import (
 from openbeian.domain.numbers import NumberKind, parse_number
 from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.workflow import Role
-from openbeian.errors import InvalidNumber, NotFound, PermissionDenied, Text, ValidationError
+from openbeian.errors import Conflict, InvalidNumber, NotFound, PermissionDenied, Text, ValidationError
 from openbeian.services.forms import OrderDraft, content_form, parse_order_form
 from openbeian.store.registry import FiledSite, FiledSubject
 from openbeian.store.uow import UnitOfWork
@@ -52,7 +52,7 @@ def action_of(data: Mapping[str, Any]) -> Action:
 def resolve(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> ResolvedRequest:
     action = action_of(data)
     if action is Action.FILE:
-        return _resolve_filing(uow, parse_order_form(data))
+        return _resolve_filing(uow, actor, parse_order_form(data))
     return _resolve_target(uow, actor, action, data)
 
 
@@ -79,7 +79,7 @@ def _site_of(uow: UnitOfWork, domains: list[str]) -> tuple[int, FiledSite | None
     return 0, None
 
 
-def _resolve_filing(uow: UnitOfWork, draft: OrderDraft) -> ResolvedRequest:
+def _resolve_filing(uow: UnitOfWork, actor: Actor, draft: OrderDraft) -> ResolvedRequest:
     provider_id = None
     number = uow.resources.service_number(draft.service_number)
     if number is not None:
@@ -89,6 +89,15 @@ def _resolve_filing(uow: UnitOfWork, draft: OrderDraft) -> ResolvedRequest:
     if view.subject_number is not None:
         filed = uow.registry.subject_by_number(view.subject_number)
         assert filed is not None
+        if actor.role is not Role.ADMIN and _applicant_of(uow, filed.order_id) != actor.account_id:
+            raise PermissionDenied(
+                Text(
+                    f"subject {filed.number} was filed by another account; file from that account"
+                    " [SUBJECT-OTHER-ACCOUNT]",
+                    f"主体 {filed.number} 由其他账号备案，请使用该账号办理［SUBJECT-OTHER-ACCOUNT］",
+                ),
+                {"subject.document.number": Text("filed by another account", "由其他账号备案")},
+            )
         check_subject_change(filed.kind, draft.subject.kind.value, filed.province_code, draft.subject.province_code)
     targets = tuple(n for n in view.site_numbers if n) if kind is OrderKind.ADD_ACCESS else ()
     return ResolvedRequest(kind, draft, view.subject_number, targets, None)
@@ -118,19 +127,23 @@ def _resolve_target(uow: UnitOfWork, actor: Actor, action: Action, data: Mapping
         _ensure_active(subject, parsed.canonical)
         assert subject is not None
         filed = _filed_order(uow, actor, subject.order_id, parsed.canonical)
-        base = content_form(filed.subject, filed.sites[:1])
+        base = content_form(filed.subject, filed.sites[:1])  # the site only fills the form: nothing is claimed
         targets: tuple[str, ...] = ()
+        hosting = sorted({p for s in uow.registry.sites_of_subject(subject.id) for p in s.provider_ids})
     else:
         site = uow.registry.site_by_number(parsed.canonical)
         _ensure_active(site, parsed.canonical)
         assert site is not None
         filed = _filed_order(uow, actor, site.order_id, parsed.canonical)
         index = _site_index(filed, site.number)
-        base = content_form(filed.subject, (filed.sites[index],))
         subject_of_site = uow.registry.subject_by_number(site.subject_number)
         assert subject_of_site is not None
         subject = subject_of_site
+        # The subject as it is filed now (a subject change may have come after this site's last order).
+        subject_now = _filed_order(uow, actor, subject.order_id, subject.number)
+        base = content_form(subject_now.subject, (filed.sites[index],))
         targets = (site.number,)
+        hosting = list(site.provider_ids)
     merged = dict(base)
     if kind.is_change:
         for key in ("subject", "sites", "service_number"):
@@ -144,6 +157,15 @@ def _resolve_target(uow: UnitOfWork, actor: Actor, action: Action, data: Mapping
         draft = OrderDraft("", draft.subject, draft.sites)
     if kind is OrderKind.CHANGE_SUBJECT:
         check_subject_change(subject.kind, draft.subject.kind.value, subject.province_code, draft.subject.province_code)
+        holder = uow.registry.subject_by_document(draft.subject.document.key)
+        if holder is not None and holder.id != subject.id:
+            raise Conflict(
+                Text(
+                    f"this document is already filed as subject {holder.number} [SUBJECT-DOCUMENT-FILED]",
+                    f"该证件已备案为主体 {holder.number}［SUBJECT-DOCUMENT-FILED］",
+                ),
+                {"subject.document.number": Text(f"filed as {holder.number}", f"已备案为 {holder.number}")},
+            )
     elif draft.subject.document.key != subject.document_key:
         raise ValidationError.for_field(
             "subject.document.number",
@@ -168,18 +190,20 @@ def _resolve_target(uow: UnitOfWork, actor: Actor, action: Action, data: Mapping
                 " filing [CHANGE-ACCESS-SAME-PROVIDER]",
                 "变更接入须在已接入的接入商内进行；更换接入商请办理接入备案［CHANGE-ACCESS-SAME-PROVIDER］",
             )
-    access = None if needs_number else filed.access
-    if kind is OrderKind.CANCEL_ACCESS:
-        access = _access_to_cancel(uow, filed.access, targets[0], data.get("provider_id"))
+    access = None
+    if not needs_number:
+        asked = data.get("provider_id") if kind is OrderKind.CANCEL_ACCESS else None
+        access = _current_access(filed.access, hosting, asked)
     return ResolvedRequest(kind, draft, subject.number, targets, access)
 
 
-def _access_to_cancel(uow: UnitOfWork, filed: AccessRecord, site_number: str, asked: object) -> AccessRecord:
-    """Which provider's access a cancel-access order ends: the one asked for (`provider_id`), else the filed one
-    while it still hosts the site, else the first that does."""
-    site = uow.registry.site_by_number(site_number)
-    assert site is not None
-    hosting = list(site.provider_ids)
+def _applicant_of(uow: UnitOfWork, order_id: int | None) -> int | None:
+    return None if order_id is None else uow.orders.get(order_id).applicant_id
+
+
+def _current_access(filed: AccessRecord, hosting: list[int], asked: object) -> AccessRecord:
+    """The access an order without a service number goes through (the provider that reviews it): the provider
+    asked for (cancel access), else the filed one while it still hosts the site, else the first that does."""
     if asked not in (None, ""):
         try:
             provider_id = int(str(asked))

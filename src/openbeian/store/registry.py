@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.domain.numbers import ServiceType, format_site_number, format_subject_number
@@ -15,6 +15,7 @@ from openbeian.domain.provinces import by_code
 from openbeian.errors import Conflict, Text
 from openbeian.store.schema import (
     new_id,
+    notifications,
     registry_changes,
     registry_domains,
     registry_sites,
@@ -178,11 +179,18 @@ class RegistryRepository:
 
     # -- changes to filed subjects and sites --------------------------------------------------------
     def update_subject(self, subject_id: int, name: str, kind: str, document_key: str, order_id: int) -> None:
-        self.conn.execute(
-            registry_subjects.update()
-            .where(registry_subjects.c.id == subject_id)
-            .values(name=name, kind=kind, document_key=document_key, order_id=order_id)
-        )
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    registry_subjects.update()
+                    .where(registry_subjects.c.id == subject_id)
+                    .values(name=name, kind=kind, document_key=document_key, order_id=order_id)
+                )
+        except IntegrityError:  # uq_registry_subjects_active_document: the new document was filed meanwhile
+            raise Conflict(
+                Text("this document is already filed as another subject", "该证件已备案为其他主体"),
+                {"subject.document.number": Text("already filed", "已备案")},
+            ) from None
 
     def update_site(self, site_id: int, name: str, keep_domains: Sequence[str], order_id: int) -> list[str]:
         """Rename a site and drop the domains not kept (a change may only remove); returns those dropped."""
@@ -229,38 +237,77 @@ class RegistryRepository:
         )
 
     # -- the regulator's lists ------------------------------------------------------------------------
-    def empty_subjects(self, limit: int = 1000) -> list[FiledSubject]:
-        """Active subjects without any active site (空壳主体)."""
+    def empty_subjects(
+        self, province_code: str | None = None, number: str | None = None, limit: int = 1000
+    ) -> list[FiledSubject]:
+        """Active subjects without any active site (空壳主体), of a province or with a number when given."""
         has_site = (
             select(registry_sites.c.id)
             .where(and_(registry_sites.c.subject_id == registry_subjects.c.id, registry_sites.c.status == "active"))
             .exists()
         )
-        rows = self.conn.execute(
-            select(registry_subjects)
-            .where(and_(registry_subjects.c.status == "active", ~has_site))
-            .order_by(registry_subjects.c.id)
-            .limit(limit)
-        )
+        query = select(registry_subjects).where(and_(registry_subjects.c.status == "active", ~has_site))
+        if province_code is not None:
+            query = query.where(registry_subjects.c.province_code == province_code)
+        if number is not None:
+            query = query.where(registry_subjects.c.subject_number == number)
+        rows = self.conn.execute(query.order_by(registry_subjects.c.id).limit(limit))
         return [
             FiledSubject(r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id)
             for r in rows
         ]
 
-    def empty_sites(self, limit: int = 1000) -> list[FiledSite]:
-        """Active sites that no provider gives access any more (空壳网站)."""
-        return self._sites(and_(registry_sites.c.status == "active", registry_sites.c.provider_ids == "[]"), limit)
+    def empty_sites(
+        self, province_code: str | None = None, number: str | None = None, limit: int = 1000
+    ) -> list[FiledSite]:
+        """Active sites that no provider gives access any more (空壳网站), of a province or with a number."""
+        condition = and_(registry_sites.c.status == "active", registry_sites.c.provider_ids == "[]")
+        if province_code is not None:
+            condition = and_(condition, registry_subjects.c.province_code == province_code)
+        if number is not None:
+            condition = and_(condition, registry_sites.c.site_number == number)
+        return self._sites(condition, limit)
 
-    def sites_without_police_number(self, approved_before: datetime, limit: int = 1000) -> list[FiledSite]:
-        return self._sites(
-            and_(
-                registry_sites.c.status == "active",
-                registry_sites.c.police_number.is_(None),
-                registry_sites.c.service_type == "website",
-                registry_sites.c.approved_at <= approved_before,
-            ),
-            limit,
+    def is_empty_shell(self, number: str, reason: str) -> bool:
+        if reason == "empty_subject":
+            return bool(self.empty_subjects(number=number, limit=1))
+        return bool(self.empty_sites(number=number, limit=1))
+
+    def sites_without_police_number(
+        self,
+        approved_before: datetime,
+        approved_after: datetime | None = None,
+        applicant_id: int | None = None,
+        province_code: str | None = None,
+        provider_id: int | None = None,
+        not_told: str | None = None,
+        limit: int = 1000,
+    ) -> list[FiledSite]:
+        """Active websites approved in the window without a police number; narrowed to an applicant, a province
+        or a provider, and (`not_told`: a notification key suffix) to those not yet told about it."""
+        condition = and_(
+            registry_sites.c.status == "active",
+            registry_sites.c.police_number.is_(None),
+            registry_sites.c.service_type == "website",
+            registry_sites.c.approved_at <= approved_before,
         )
+        if approved_after is not None:
+            condition = and_(condition, registry_sites.c.approved_at > approved_after)
+        if applicant_id is not None:
+            condition = and_(condition, registry_sites.c.applicant_id == applicant_id)
+        if province_code is not None:
+            condition = and_(condition, registry_subjects.c.province_code == province_code)
+        if provider_id is not None:
+            # provider_ids is a JSON list of integers: match the id as a whole element.
+            condition = and_(condition, registry_sites.c.provider_ids.like(f"%{provider_id}%"))
+        if not_told is not None:
+            key = literal("police:") + registry_sites.c.site_number + literal(not_told)
+            told = select(notifications.c.id).where(notifications.c.key == key).exists()
+            condition = and_(condition, ~told)
+        sites = self._sites(condition, limit)
+        if provider_id is not None:
+            sites = [s for s in sites if provider_id in s.provider_ids]
+        return sites
 
     def issue_subject(
         self,

@@ -13,7 +13,7 @@ from openbeian.services.cleanup import CleanupService
 from openbeian.services.orders import OrderService
 from openbeian.services.police import PoliceFilingService
 from openbeian.services.registry import RegistryService
-from openbeian.web.api import ctx_of, order_detail, order_summary
+from openbeian.web.api import RowId, ctx_of, order_detail, order_summary
 from openbeian.web.auth import require_actor
 from openbeian.web.schemas import BackdropIn, BlacklistIn, PoliceNumberIn, ReferenceIn
 
@@ -25,7 +25,7 @@ CurrentActor = Annotated[Actor, Depends(require_actor)]
 async def upload_file(
     request: Request,
     actor: CurrentActor,
-    order_id: int,
+    order_id: RowId,
     purpose: Annotated[
         str, Form(description="photo (the leader against the backdrop) | letter (signed, PDF or image)")
     ],
@@ -40,7 +40,7 @@ async def upload_file(
 
 
 @router.get("/orders/{order_id}/files", tags=["verification"], summary="Verification files of an order")
-def list_files(request: Request, actor: CurrentActor, order_id: int) -> dict[str, Any]:
+def list_files(request: Request, actor: CurrentActor, order_id: RowId) -> dict[str, Any]:
     files = OrderService(ctx_of(request)).files(actor, order_id)
     return {
         "files": [
@@ -59,21 +59,21 @@ def list_files(request: Request, actor: CurrentActor, order_id: int) -> dict[str
 
 
 @router.post("/orders/{order_id}/face-check", tags=["verification"], summary="Record the provider's face check")
-def face_check(request: Request, actor: CurrentActor, order_id: int, body: ReferenceIn) -> dict[str, Any]:
+def face_check(request: Request, actor: CurrentActor, order_id: RowId, body: ReferenceIn) -> dict[str, Any]:
     service = OrderService(ctx_of(request))
     order = service.record_face_check(actor, order_id, body.reference)
     return order_detail(order, service.actions(actor, order))
 
 
 @router.post("/orders/{order_id}/backdrop", tags=["verification"], summary="Ask for the photo backdrop (mainland only)")
-def request_backdrop(request: Request, actor: CurrentActor, order_id: int, body: BackdropIn) -> dict[str, Any]:
+def request_backdrop(request: Request, actor: CurrentActor, order_id: RowId, body: BackdropIn) -> dict[str, Any]:
     service = OrderService(ctx_of(request))
     order = service.request_backdrop(actor, order_id, body.province, body.address)
     return order_detail(order, service.actions(actor, order))
 
 
 @router.post("/orders/{order_id}/sms/resend", tags=["orders"], summary="Send a new SMS code (replaces the last)")
-def resend_sms(request: Request, actor: CurrentActor, order_id: int) -> dict[str, Any]:
+def resend_sms(request: Request, actor: CurrentActor, order_id: RowId) -> dict[str, Any]:
     service = OrderService(ctx_of(request))
     order = service.resend_sms(actor, order_id)
     return order_detail(order, service.actions(actor, order))

@@ -15,6 +15,7 @@ from openbeian.domain.orders import Actor
 from openbeian.domain.resources import Instance, ServiceNumber
 from openbeian.services.context import Context
 from openbeian.services.resources import ResourceService, credit_report, instance_report
+from openbeian.web.api import RowId
 from openbeian.web.auth import require_actor
 from openbeian.web.errors import language_of
 
@@ -95,7 +96,7 @@ def create_instance(request: Request, actor: CurrentActor, body: InstanceIn) -> 
 
 
 @router.get("/instances/{instance_id}", summary="An instance with its service numbers and free hosting credit")
-def get_instance(request: Request, actor: CurrentActor, instance_id: int) -> dict[str, Any]:
+def get_instance(request: Request, actor: CurrentActor, instance_id: RowId) -> dict[str, Any]:
     instance, numbers, credit = _service(request).instance(actor, instance_id)
     return {
         "instance": instance_json(instance, request),
@@ -105,18 +106,18 @@ def get_instance(request: Request, actor: CurrentActor, instance_id: int) -> dic
 
 
 @router.post("/instances/{instance_id}/service-numbers", status_code=201, summary="Issue more service numbers")
-def issue_numbers(request: Request, actor: CurrentActor, instance_id: int, body: IssueIn) -> dict[str, Any]:
+def issue_numbers(request: Request, actor: CurrentActor, instance_id: RowId, body: IssueIn) -> dict[str, Any]:
     numbers = _service(request).issue_service_numbers(actor, instance_id, body.count)
     return {"service_numbers": [number_json(n, request) for n in numbers]}
 
 
 @router.get("/instances/{instance_id}/hosting-credit", summary="Free hosting credited to an instance (or null)")
-def instance_credit(request: Request, actor: CurrentActor, instance_id: int) -> dict[str, Any]:
+def instance_credit(request: Request, actor: CurrentActor, instance_id: RowId) -> dict[str, Any]:
     return {"hosting_credit": credit_report(_service(request).hosting_credit(actor, instance_id))}
 
 
 @router.get("/orders/{order_id}/hosting-credit", summary="Free hosting an order earned on approval (or null)")
-def order_credit(request: Request, actor: CurrentActor, order_id: int) -> dict[str, Any]:
+def order_credit(request: Request, actor: CurrentActor, order_id: RowId) -> dict[str, Any]:
     return {"hosting_credit": credit_report(_service(request).order_hosting_credit(actor, order_id))}
 
 

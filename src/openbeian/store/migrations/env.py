@@ -24,4 +24,6 @@ with engine.connect() as connection:
         connection.commit()
     finally:
         if sqlite:
+            if connection.in_transaction():  # a failed migration: the pragma only works outside a transaction
+                connection.rollback()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

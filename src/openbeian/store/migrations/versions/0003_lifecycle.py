@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
 import openbeian.store.schema
+
+FINAL_STAGES = ("approved", "withdrawn", "abandoned")
+WITHDRAWN_NOTE = (
+    "withdrawn on upgrade: a newer order of this subject is in flight (one order per subject)"
+    " / 系统升级时撤销：该主体有更新的办理中订单（每个主体同时只能有一个订单）"
+)
 
 revision = "0003"
 down_revision = "0002"
@@ -89,10 +96,40 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("subject_key", sa.String(length=64), nullable=True))
     conn = op.get_bind()
-    for order_id, payload in conn.execute(sa.text("SELECT id, payload FROM orders")).all():
-        document = json.loads(payload)["subject"]["document"]
+    in_flight: dict[str, list[tuple[int, list[str]]]] = {}
+    for order_id, stage, payload in conn.execute(sa.text("SELECT id, stage, payload FROM orders ORDER BY id")).all():
+        content = json.loads(payload)
+        document = content["subject"]["document"]
         key = hashlib.sha256(f"{document['type']}:{document['number']}".encode()).hexdigest()
         conn.execute(sa.text("UPDATE orders SET subject_key = :k WHERE id = :i"), {"k": key, "i": order_id})
+        if stage not in FINAL_STAGES:
+            domains = [d for site in content["sites"] for d in site["domains"]]
+            in_flight.setdefault(key, []).append((order_id, domains))
+    # One order in flight per subject from now on: the newest stays, older ones are withdrawn (with a history
+    # entry saying why) and their service numbers freed. The survivors hold their domains (first come first).
+    now = datetime.now(UTC).replace(tzinfo=None)
+    claimed: set[str] = set()
+    for orders in in_flight.values():
+        *older, (newest, domains) = orders
+        for order_id, _ in older:
+            stage = conn.execute(sa.text("SELECT stage FROM orders WHERE id = :i"), {"i": order_id}).scalar_one()
+            conn.execute(
+                sa.text("UPDATE orders SET stage = 'withdrawn', deadline = NULL WHERE id = :i"), {"i": order_id}
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO order_history (order_id, at, actor_id, actor_role, trigger, source, target, note)"
+                    " VALUES (:i, :at, NULL, 'system', 'withdraw', :source, 'withdrawn', :note)"
+                ),
+                {"i": order_id, "at": now, "source": stage, "note": WITHDRAWN_NOTE},
+            )
+            conn.execute(sa.text("UPDATE service_numbers SET order_id = NULL WHERE order_id = :i"), {"i": order_id})
+        for domain in domains:
+            if domain not in claimed:
+                claimed.add(domain)
+                conn.execute(
+                    sa.text("INSERT INTO order_domains (domain, order_id) VALUES (:d, :i)"), {"d": domain, "i": newest}
+                )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.alter_column("subject_key", existing_type=sa.String(length=64), nullable=False)
         batch_op.create_index(
@@ -111,6 +148,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table("registry_subjects", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cancelled_at", openbeian.store.schema.UTCDateTime(), nullable=True))
+    op.execute(
+        "UPDATE registry_sites SET applicant_id ="
+        " (SELECT orders.applicant_id FROM orders WHERE orders.id = registry_sites.order_id)"
+    )
 
     # Provider resources: billing mode and bought date of instances, service number states, grants, credits.
     with op.batch_alter_table("instances", schema=None) as batch_op:
