@@ -136,3 +136,25 @@ def test_cleanup_judges_each_notice_by_its_own_number(filings: Filings, clock: F
         assert not uow.registry.is_empty_shell(target, "empty_subject")
     clock.set(notice.due_at + timedelta(minutes=1))
     assert cleanup.enforce(clock.now()) == [target]
+
+
+def test_an_empty_site_with_a_new_access_on_its_way_is_not_cancelled_under_it(
+    filings: Filings, clock: FixedClock
+) -> None:
+    applicant, base, form = filed(filings, "edge-rescue.cn")
+    assert base.issued is not None
+    target = base.issued.site_numbers[0]
+    filings.drive(
+        applicant, filings.orders.create(applicant, {"action": "cancel", "target": target, "scope": "access"})
+    )
+    cleanup = CleanupService(filings.ctx)
+    [notice] = cleanup.notice_all(filings.cast.officers["110000"])
+    number = filings.service_number(applicant, filings.cast.other_reviewer)
+    rescue = filings.orders.create(applicant, {**form, "service_number": number})
+    assert rescue.kind is OrderKind.ADD_ACCESS
+    clock.set(notice.due_at + timedelta(minutes=1))
+    assert cleanup.enforce(clock.now()) == []  # waits for the add-access order
+    assert filings.drive(applicant, rescue).stage is Stage.APPROVED
+    assert cleanup.enforce(clock.now()) == []  # cured: it has access again
+    with filings.ctx.db.unit_of_work(readonly=True) as uow:
+        assert uow.lifecycle.notice_for(target).resolved == "cured"  # type: ignore[union-attr]

@@ -76,7 +76,8 @@ class CleanupService:
         return noticed
 
     def enforce(self, at: datetime) -> list[str]:
-        """Cancel what is still empty when its notice ran out; a shell that got a site or access back is cured.
+        """Cancel what is still empty when its notice ran out; a shell that got a site or access back is cured,
+        and one whose subject has an order in flight (a new site or access on its way) waits for that order.
         Idempotent: a resolved notice is never acted on again."""
         cancelled = []
         with self.ctx.db.unit_of_work() as uow:
@@ -84,9 +85,12 @@ class CleanupService:
                 if not uow.registry.is_empty_shell(notice.number, notice.reason):
                     uow.lifecycle.resolve_notice(notice.id, "cured", at)
                     continue
+                subject_number = notice.number.split("-")[0] if notice.reason == "empty_site" else notice.number
+                subject = uow.registry.subject_by_number(subject_number)
+                assert subject is not None
+                if uow.lifecycle.order_in_flight_for_subject(subject.document_key) is not None:
+                    continue
                 if notice.reason == "empty_subject":
-                    subject = uow.registry.subject_by_number(notice.number)
-                    assert subject is not None
                     uow.registry.cancel_subject(subject.id, at)
                     uow.registry.record_change(
                         at, "subject_cancelled", subject.number, None, {"reason": "empty_subject"}
