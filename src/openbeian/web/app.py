@@ -76,6 +76,10 @@ def create_app(
             request.headers.get("accept-language"), request.cookies.get("lang"), settings.default_language
         )
 
+    @app.exception_handler(pages.LoginRequired)
+    async def on_login_required(request: Request, exc: pages.LoginRequired) -> Response:
+        return pages.login_redirect(request)
+
     @app.exception_handler(OpenBeianError)
     async def on_domain_error(request: Request, exc: OpenBeianError) -> Response:
         if not request.url.path.startswith("/api/"):

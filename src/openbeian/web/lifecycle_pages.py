@@ -36,13 +36,12 @@ from openbeian.web.pages import (
     SERVICE_TYPE_LABELS,
     STATUS_LABELS,
     Form,
-    check_csrf,
     ctx_of,
     flash,
-    login_redirect,
+    form_sender,
+    logged_in,
     order_number,
     order_page,
-    page_actor,
     redirect,
     render,
     text_of,
@@ -76,10 +75,7 @@ def back_to_order(order_id_text: Annotated[str, Path(alias="order_id")]) -> Resp
 @router.post("/orders/{order_id}/files")
 async def upload_file(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     purpose = text_of(form, "purpose")
     upload = form.get("file")
     ctx = ctx_of(request)
@@ -123,10 +119,7 @@ async def upload_file(request: Request, order_id_text: Annotated[str, Path(alias
 @router.post("/orders/{order_id}/face-check")
 def record_face_check(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     reference = text_of(form, "reference")
     try:
         OrderService(ctx_of(request)).record_face_check(actor, order_id, reference)
@@ -148,10 +141,7 @@ def record_face_check(request: Request, order_id_text: Annotated[str, Path(alias
 @router.post("/orders/{order_id}/sms/resend")
 def resend_sms(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     try:
         OrderService(ctx_of(request)).resend_sms(actor, order_id)
     except (ValidationError, PermissionDenied, Conflict) as exc:
@@ -222,9 +212,7 @@ def filings_page(
 
 @router.get("/filings")
 def my_filings(request: Request) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     require_applicant(actor)
     return filings_page(request, actor)
 
@@ -236,10 +224,7 @@ def back_to_filings() -> Response:
 
 @router.post("/filings/police")
 def record_police_number(request: Request, form: Form) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     require_applicant(actor)
     site_number = text_of(form, "site_number")
     typed = text_of(form, "police_number")
@@ -294,19 +279,14 @@ def request_page(
 
 @router.get("/filings/request")
 def request_form(request: Request, action: str = "", target: str = "", scope: str = "") -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     require_applicant(actor)
     return request_page(request, actor, {"action": action, "target": target, "scope": scope})
 
 
 @router.post("/filings/request")
 def create_request(request: Request, form: Form) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     require_applicant(actor)
     values = {k: text_of(form, k) for k in ("action", "target", "scope")}
     try:
@@ -352,9 +332,7 @@ def cleanup_page(
 
 @router.get("/cleanup")
 def cleanup(request: Request) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     return cleanup_page(request, actor)
 
 
@@ -366,10 +344,7 @@ def back_to_cleanup() -> Response:
 
 @router.post("/cleanup/notices")
 def publish_notices(request: Request, form: Form) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     noticed = CleanupService(ctx_of(request)).notice_all(actor)
     n = len(noticed)
     flash(request, Text(f"Notices published: {n}.", f"已发布清理通知：{n} 条。"))
@@ -387,10 +362,7 @@ def blacklist_field(path: str) -> str:
 
 @router.post("/cleanup/blacklist")
 def add_to_blacklist(request: Request, form: Form) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     values = {k: text_of(form, k) for k in ("kind", "document_type", "value", "reason")}
     service = CleanupService(ctx_of(request))
     try:

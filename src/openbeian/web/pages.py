@@ -258,6 +258,24 @@ def login_redirect(request: Request) -> RedirectResponse:
     return redirect("/login?next=" + quote(here(request), safe=""))
 
 
+class LoginRequired(Exception):
+    """A page needs a logged-in actor: the app answers with the login page, which comes back here afterwards."""
+
+
+def logged_in(request: Request) -> Actor:
+    actor = page_actor(request)
+    if actor is None:
+        raise LoginRequired
+    return actor
+
+
+def form_sender(request: Request, form: FormData) -> Actor:
+    """The logged-in actor who sent this form, once the form's CSRF token checks out."""
+    actor = logged_in(request)
+    check_csrf(request, form)
+    return actor
+
+
 def page_actor(request: Request) -> Actor | None:
     """The logged-in actor, or None (also when the session or header is unusable: pages then ask to log in)."""
     try:
@@ -462,9 +480,7 @@ def logout(request: Request, form: Form) -> Response:
 
 @router.get("/orders")
 def orders(request: Request, stage: str = "", overdue: str = "") -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     ctx = ctx_of(request)
     chosen = Stage(stage) if stage in STAGES else None
     only_overdue = bool(overdue) and actor.role is not Role.APPLICANT
@@ -728,19 +744,14 @@ def resize_request(form: FormData, values: dict[str, str]) -> dict[str, str] | N
 
 @router.get("/orders/new")
 def new_order_form(request: Request) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     require_applicant(actor)
     return order_form_page(request, actor, blank_values())
 
 
 @router.post("/orders/new")
 def create_order(request: Request, form: Form) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     require_applicant(actor)
     values = values_of_form(form)
     resized = resize_request(form, values)
@@ -763,9 +774,7 @@ def create_order(request: Request, form: Form) -> Response:
 @router.get("/orders/{order_id}/edit")
 def edit_order_form(request: Request, order_id_text: Annotated[str, Path(alias="order_id")]) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     order = editable_draft(request, actor, order_id)
     values = values_of_order(order)
     return order_form_page(request, actor, values, order)
@@ -774,10 +783,7 @@ def edit_order_form(request: Request, order_id_text: Annotated[str, Path(alias="
 @router.post("/orders/{order_id}/edit")
 def update_order(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     order = editable_draft(request, actor, order_id)
     values = values_of_form(form)
     resized = resize_request(form, values)
@@ -933,9 +939,7 @@ def field_label(path: str, sites: int, lang: str) -> str:
 @router.get("/orders/{order_id}")
 def show_order(request: Request, order_id_text: Annotated[str, Path(alias="order_id")]) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     return order_page(request, actor, order_id)
 
 
@@ -952,10 +956,7 @@ def act_on_order(
     request: Request, order_id_text: Annotated[str, Path(alias="order_id")], trigger: str, form: Form
 ) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     try:
         chosen = Trigger(trigger)
     except ValueError:
@@ -979,10 +980,7 @@ def act_on_order(
 @router.post("/orders/{order_id}/sms")
 def enter_sms_code(request: Request, order_id_text: Annotated[str, Path(alias="order_id")], form: Form) -> Response:
     order_id = order_number(order_id_text)
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     lang = request_language(request)
     code = text_of(form, "code")
     try:

@@ -31,7 +31,15 @@ from openbeian.scanner.compliance import (
 from openbeian.scanner.dns_check import DnsChecker
 from openbeian.store.schema import providers
 from openbeian.web.auth import require_actor
-from openbeian.web.pages import Form, check_csrf, ctx_of, flash, login_redirect, page_actor, redirect, render
+from openbeian.web.pages import (
+    Form,
+    ctx_of,
+    flash,
+    form_sender,
+    logged_in,
+    redirect,
+    render,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -133,9 +141,7 @@ ProviderQuery = Annotated[int | None, Query(alias="provider", ge=1, description=
 
 @router.get("/provider/scans")
 def scans_page(request: Request, provider: ProviderQuery = None) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
+    actor = logged_in(request)
     provider_id, name = provider_of(request, actor, provider)
     running = report_finished(request, provider_id)
     results = latest_results(ctx_of(request), provider_id)
@@ -152,10 +158,7 @@ def scans_page(request: Request, provider: ProviderQuery = None) -> Response:
 
 @router.post("/provider/scans/run")
 async def run_scans_now(request: Request, form: Form, provider: ProviderQuery = None) -> Response:
-    actor = page_actor(request)
-    if actor is None:
-        return login_redirect(request)
-    check_csrf(request, form)
+    actor = form_sender(request, form)
     provider_id, _ = provider_of(request, actor, provider)
     tasks = running_scans(request)
     if report_finished(request, provider_id):
