@@ -279,6 +279,15 @@ class FilingOrder:
     def subject_key(self) -> str:
         return self.subject.document.key
 
+    def site_index(self, site_number: str) -> int:
+        """Which of `sites` is the filed site with this number (the first when the order does not name it):
+        numbers issued by a first filing or an added site, or the filed sites another kind targets."""
+        if self.kind in (OrderKind.FIRST_FILING, OrderKind.ADD_SITE) and self.issued is not None:
+            numbers = self.issued.site_numbers
+        else:
+            numbers = self.targets
+        return numbers.index(site_number) if site_number in numbers else 0
+
     @property
     def claimed_domains(self) -> tuple[str, ...]:
         """The domains this order holds while in flight: none for a change or cancellation of the subject itself

@@ -85,8 +85,8 @@ class CleanupService:
                 if not uow.registry.is_empty_shell(notice.number, notice.reason):
                     uow.lifecycle.resolve_notice(notice.id, "cured", at)
                     continue
-                subject_number = notice.number.split("-")[0] if notice.reason == "empty_site" else notice.number
-                subject = uow.registry.subject_by_number(subject_number)
+                site = uow.registry.site_by_number(notice.number) if notice.reason == "empty_site" else None
+                subject = uow.registry.subject_by_number(site.subject_number if site else notice.number)
                 assert subject is not None
                 if uow.lifecycle.order_in_flight_for_subject(subject.document_key) is not None:
                     continue
@@ -96,7 +96,6 @@ class CleanupService:
                         at, "subject_cancelled", subject.number, None, {"reason": "empty_subject"}
                     )
                 else:
-                    site = uow.registry.site_by_number(notice.number)
                     assert site is not None
                     uow.registry.cancel_site(site.id, at)
                     uow.registry.record_change(

@@ -17,10 +17,6 @@ from openbeian.store.registry import FiledSite, FiledSubject
 from openbeian.store.uow import UnitOfWork
 
 
-def document_key(order: FilingOrder) -> str:
-    return order.subject_key
-
-
 def check_domains_free(uow: UnitOfWork, order: FilingOrder) -> None:
     """New sites need domains that no active filing holds (domain conflict otherwise)."""
     filed = uow.registry.filed_domains(order.domains)

@@ -15,7 +15,7 @@ from openbeian.domain.workflow import Stage
 from openbeian.errors import Text
 from openbeian.notify import Notice, deadline_overdue, police_filing_due, sms_code_sent, stage_changed
 from openbeian.services.context import Context
-from openbeian.services.police import POLICE_FILING_DAYS, REMINDER_DAYS_BEFORE
+from openbeian.services.police import POLICE_FILING_DAYS, REMINDER_DAYS_BEFORE, police_due_at
 
 # Who the stage waits on, for the overdue notice.
 WAITING_ON = {
@@ -101,7 +101,7 @@ class NotificationService:
                 for site in sites:
                     if site.order_id is None:
                         continue
-                    due = site.approved_at + timedelta(days=POLICE_FILING_DAYS)
+                    due = police_due_at(site.approved_at)
                     recipient = uow.orders.get(site.order_id).subject.leader.email
                     where = site.domains[0] if site.domains else site.name
                     notice = police_filing_due(where, site.number, due=due, overdue=phase == "overdue")

@@ -4,6 +4,7 @@ check. Each method is one transaction; side effects of entering a stage happen i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,8 +55,7 @@ class OrderService:
         now = self.ctx.clock.now()
         waiting = (Stage.PROVIDER_REVIEW, Stage.VERIFICATION, Stage.SMS_CHECK, Stage.REGULATOR_REVIEW)
         with self.ctx.db.unit_of_work(readonly=True) as uow:
-            found = uow.orders.find(order_filter(actor, waiting, limit=100_000))
-        return [o for o in found if o.deadline is not None and now > o.deadline][:limit]
+            return uow.orders.find(replace(order_filter(actor, waiting, limit), due_before=now))
 
     def actions(self, actor: Actor, order: FilingOrder) -> list[Trigger]:
         """What this actor may do with this order now."""
@@ -409,9 +409,8 @@ class OrderService:
         moved = []
         with self.ctx.db.unit_of_work() as uow:
             waiting = (Stage.VERIFICATION, Stage.SMS_CHECK, Stage.REGULATOR_REVIEW)
-            for summary in uow.orders.find(order_filter(SYSTEM, waiting, limit=100_000)):
-                if summary.kind is not OrderKind.ADD_ACCESS:
-                    continue
+            add_access = replace(order_filter(SYSTEM, waiting, limit=100_000), kinds=(OrderKind.ADD_ACCESS,))
+            for summary in uow.orders.find(add_access):
                 order = uow.orders.get(summary.id)
                 passed = order.first_review_passed_at
                 if passed is not None and now > passed + timedelta(days=ACCESS_REVIEW_VALID_DAYS):
@@ -436,7 +435,8 @@ class OrderService:
         now = self.ctx.clock.now()
         moved = []
         with self.ctx.db.unit_of_work() as uow:
-            for summary in uow.orders.find(order_filter(SYSTEM, (Stage.SMS_CHECK,), limit=10_000)):
+            past_24_hours = replace(order_filter(SYSTEM, (Stage.SMS_CHECK,), limit=100_000), due_before=now)
+            for summary in uow.orders.find(past_24_hours):
                 order = uow.orders.get(summary.id)
                 if order.sms is not None and now > order.sms.expires_at:
                     order.check_sms("", now, self.ctx.calendar)

@@ -135,7 +135,7 @@ def _resolve_target(uow: UnitOfWork, actor: Actor, action: Action, data: Mapping
         _ensure_active(site, parsed.canonical)
         assert site is not None
         filed = _filed_order(uow, actor, site.order_id, parsed.canonical)
-        index = _site_index(filed, site.number)
+        index = filed.site_index(site.number)
         subject_of_site = uow.registry.subject_by_number(site.subject_number)
         assert subject_of_site is not None
         subject = subject_of_site
@@ -246,12 +246,3 @@ def _filed_order(uow: UnitOfWork, actor: Actor, order_id: int | None, number: st
             {"target": Text("filed by another account", "由其他账号备案")},
         )
     return filed
-
-
-def _site_index(order: FilingOrder, site_number: str) -> int:
-    numbers = (
-        order.issued.site_numbers
-        if order.kind in (OrderKind.FIRST_FILING, OrderKind.ADD_SITE) and order.issued
-        else order.targets
-    )
-    return list(numbers).index(site_number) if site_number in numbers else 0

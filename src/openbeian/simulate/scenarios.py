@@ -84,14 +84,9 @@ def first_filing(run: Run) -> FilingOrder:
     order = drive(run.ctx, run.cast, applicant, order)
     if order.issued is not None:
         websites = [n for n, s in zip(order.issued.site_numbers, order.sites, strict=True) if s.domains]
-        with run.ctx.db.unit_of_work(readonly=True) as uow:
-            form = uow.orders.get(order.id or 0)
-        run.pool.append(Filing(applicant, _form_of(form), order.issued.subject_number, websites))
+        form = content_form(order.subject, order.sites)
+        run.pool.append(Filing(applicant, form, order.issued.subject_number, websites))
     return order
-
-
-def _form_of(order: FilingOrder) -> dict[str, Any]:
-    return content_form(order.subject, order.sites)
 
 
 def _order(run: Run, filing: Filing, data: dict[str, Any]) -> FilingOrder:
@@ -159,13 +154,7 @@ def _site_form(run: Run, site_number: str) -> dict[str, Any]:
         site = uow.registry.site_by_number(site_number)
         assert site is not None and site.order_id is not None
         order = uow.orders.get(site.order_id)
-    numbers = list(
-        order.issued.site_numbers
-        if order.kind.value in ("first_filing", "add_site") and order.issued
-        else order.targets
-    )
-    index = numbers.index(site_number) if site_number in numbers else 0
-    form = _form_of(order)["sites"][index]
+    form = content_form(order.subject, order.sites)["sites"][order.site_index(site_number)]
     assert isinstance(form, dict)
     return form
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from openbeian.domain.workflow import FINAL_STAGES as WORKFLOW_FINAL_STAGES
 from openbeian.errors import Conflict, Text
 from openbeian.store.schema import blacklist, cleanup_notices, new_id, notifications, order_domains, order_files, orders
 
@@ -49,7 +50,7 @@ class BlacklistEntry:
     created_at: datetime
 
 
-FINAL_STAGES = ("approved", "withdrawn", "abandoned")
+FINAL_STAGES = tuple(stage.value for stage in WORKFLOW_FINAL_STAGES)
 
 
 class LifecycleRepository:

@@ -25,6 +25,8 @@ class OrderFilter:
     provider_id: int | None = None
     province_code: str | None = None
     stages: tuple[Stage, ...] = ()
+    kinds: tuple[OrderKind, ...] = ()
+    due_before: datetime | None = None  # only orders whose stage deadline passed before this instant
     limit: int = 200
 
 
@@ -119,6 +121,10 @@ class OrderRepository:
             query = query.where(orders.c.province_code == where.province_code)
         if where.stages:
             query = query.where(orders.c.stage.in_([s.value for s in where.stages]))
+        if where.kinds:
+            query = query.where(orders.c.kind.in_([k.value for k in where.kinds]))
+        if where.due_before is not None:
+            query = query.where(orders.c.deadline < where.due_before)
         query = query.order_by(orders.c.updated_at.desc(), orders.c.id.desc()).limit(where.limit)
         return [
             OrderSummary(

@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, literal, select, text
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.domain.numbers import ServiceType, format_site_number, format_subject_number
@@ -116,12 +117,8 @@ class RegistryRepository:
         return self._subject(registry_subjects.c.subject_number == number)
 
     def _subject(self, condition: ColumnElement[bool]) -> FiledSubject | None:
-        r = self.conn.execute(select(registry_subjects).where(condition)).first()
-        if r is None:
-            return None
-        return FiledSubject(
-            r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id
-        )
+        row = self.conn.execute(select(registry_subjects).where(condition)).first()
+        return None if row is None else _filed_subject(row)
 
     def site_by_number(self, number: str) -> FiledSite | None:
         sites = self._sites(registry_sites.c.site_number == number)
@@ -252,10 +249,7 @@ class RegistryRepository:
         if number is not None:
             query = query.where(registry_subjects.c.subject_number == number)
         rows = self.conn.execute(query.order_by(registry_subjects.c.id).limit(limit))
-        return [
-            FiledSubject(r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id)
-            for r in rows
-        ]
+        return [_filed_subject(r) for r in rows]
 
     def empty_sites(
         self, province_code: str | None = None, number: str | None = None, limit: int = 1000
@@ -512,6 +506,10 @@ class RegistryRepository:
             )
             for r in rows
         ]
+
+
+def _filed_subject(r: Row[Any]) -> FiledSubject:
+    return FiledSubject(r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id)
 
 
 # Statements built once: the registry lookups are the hot path of every query and of the gate.
