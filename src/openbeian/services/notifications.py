@@ -16,6 +16,7 @@ from openbeian.errors import Text
 from openbeian.notify import Notice, deadline_overdue, police_filing_due, sms_code_sent, stage_changed
 from openbeian.services.context import Context
 from openbeian.services.police import POLICE_FILING_DAYS, REMINDER_DAYS_BEFORE, police_due_at
+from openbeian.store.orders import OrderSummary
 
 # Who the stage waits on, for the overdue notice.
 WAITING_ON = {
@@ -74,14 +75,28 @@ class NotificationService:
             items.append((f"sms:{order.id}:{order.sms.sent_at.isoformat()}", notice, recipient))
         self.deliver_all(items)
 
-    def overdue(self, order: FilingOrder) -> bool:
-        assert order.id is not None and order.deadline is not None
-        notice = deadline_overdue(
-            order.id, order.kind.label, order.stage.label, due=order.deadline, waiting_on=WAITING_ON.get(order.stage)
-        )
-        return self.deliver(
-            f"overdue:{order.id}:{order.stage.value}:{order.deadline.isoformat()}", notice, order.subject.leader.email
-        )
+    def overdue(self, summaries: list[OrderSummary]) -> list[int]:
+        """Tell the leader of each overdue order, once per stage and deadline; returns the orders told now.
+        Orders told already are skipped before they are loaded."""
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            told = set(uow.lifecycle.notifications_about("overdue:"))
+            items = []
+            for summary in summaries:
+                if summary.deadline is None:
+                    continue
+                key = f"overdue:{summary.id}:{summary.stage.value}:{summary.deadline.isoformat()}"
+                if key in told:
+                    continue
+                order = uow.orders.get(summary.id)
+                notice = deadline_overdue(
+                    summary.id,
+                    order.kind.label,
+                    order.stage.label,
+                    due=summary.deadline,
+                    waiting_on=WAITING_ON.get(order.stage),
+                )
+                items.append((key, notice, order.subject.leader.email))
+        return [int(key.split(":")[1]) for key in self.deliver_all(items)]
 
     def police_due(self, limit: int = 1000) -> list[str]:
         """Remind the leader of each website whose police filing falls due within a week, and again once overdue;

@@ -24,6 +24,6 @@ def tick(ctx: Context) -> dict[str, Any]:
     notifications = NotificationService(ctx)
     overdue = orders.overdue(SYSTEM)
     report["overdue"] = [s.id for s in overdue]
-    report["overdue_notified"] = [s.id for s in overdue if notifications.overdue(orders.get(SYSTEM, s.id))]
+    report["overdue_notified"] = notifications.overdue(overdue)
     report["police_reminders"] = notifications.police_due()
     return report
