@@ -22,7 +22,14 @@ from openbeian.scanner.fetch import FetchOptions
 from openbeian.scanner.registry import LocalRegistry, Registry
 from openbeian.scanner.scan import PageReport, ScanTarget, scan
 from openbeian.services.context import Context
-from openbeian.store.schema import instances, providers, registry_domains, registry_sites, scan_results
+from openbeian.store.schema import (
+    instances,
+    providers,
+    registry_domains,
+    registry_site_providers,
+    registry_sites,
+    scan_results,
+)
 
 __all__ = [
     "ComplianceOptions",
@@ -108,19 +115,19 @@ def provider_id_by_name(ctx: Context, name: str) -> int:
 def filed_domains(conn: Connection, provider_id: int) -> list[tuple[str, str]]:
     """(domain, site number) of every active website the provider gives access to."""
     rows = conn.execute(
-        select(registry_domains.c.domain, registry_sites.c.site_number, registry_sites.c.provider_ids)
+        select(registry_domains.c.domain, registry_sites.c.site_number)
         .join(registry_sites, registry_sites.c.id == registry_domains.c.site_id)
+        .join(registry_site_providers, registry_site_providers.c.site_id == registry_sites.c.id)
         .where(
             and_(
+                registry_site_providers.c.provider_id == provider_id,
                 registry_sites.c.status == "active",
                 registry_sites.c.service_type == "website",
-                # provider_ids is a JSON list: a LIKE narrows the rows, the exact test is below
-                registry_sites.c.provider_ids.like(f"%{provider_id}%"),
             )
         )
         .order_by(registry_domains.c.domain)
     )
-    return [(d, n) for d, n, ids in rows if provider_id in json.loads(ids)]
+    return [(d, n) for d, n in rows]
 
 
 def access_ips(conn: Connection, provider_id: int) -> set[str]:

@@ -67,7 +67,7 @@ def _apply_to_site(uow: UnitOfWork, order: FilingOrder, index: int, site: FiledS
     provider = order.provider_id
     kind = order.kind
     if kind is OrderKind.ADD_ACCESS:
-        uow.registry.set_providers(site.id, [*site.provider_ids, provider])
+        uow.registry.add_access(site.id, provider, order.access.ips)
         uow.registry.record_change(
             at,
             "access_added",
@@ -76,7 +76,7 @@ def _apply_to_site(uow: UnitOfWork, order: FilingOrder, index: int, site: FiledS
             {"provider_id": provider, "domains": list(site.domains)},
         )
     elif kind is OrderKind.CHANGE_ACCESS:
-        uow.registry.set_providers(site.id, [*site.provider_ids, provider], order.id)
+        uow.registry.add_access(site.id, provider, order.access.ips, order.id)
         uow.registry.record_change(
             at,
             "access_changed",
@@ -85,7 +85,7 @@ def _apply_to_site(uow: UnitOfWork, order: FilingOrder, index: int, site: FiledS
             {"provider_id": provider, "ips": list(order.access.ips)},
         )
     elif kind is OrderKind.CANCEL_ACCESS:
-        uow.registry.set_providers(site.id, [p for p in site.provider_ids if p != provider])
+        uow.registry.drop_access(site.id, provider)
         uow.registry.record_change(
             at,
             "access_cancelled",
@@ -148,7 +148,8 @@ def _add_sites(uow: UnitOfWork, order: FilingOrder, subject: FiledSubject, at: d
             site.service_type,
             site.app_id,
             domains,
-            [order.provider_id],
+            order.provider_id,
+            order.access.ips,
             at,
             order.id,
             order.applicant_id,

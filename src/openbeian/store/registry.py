@@ -19,6 +19,7 @@ from openbeian.store.schema import (
     notifications,
     registry_changes,
     registry_domains,
+    registry_site_providers,
     registry_sites,
     registry_subjects,
 )
@@ -205,8 +206,41 @@ class RegistryRepository:
         )
         return dropped
 
-    def set_providers(self, site_id: int, provider_ids: Sequence[int], order_id: int | None = None) -> None:
-        values: dict[str, object] = {"provider_ids": json.dumps(sorted(set(provider_ids)))}
+    def add_access(self, site_id: int, provider_id: int, ips: Sequence[str], order_id: int | None = None) -> None:
+        """The provider hosts the site from now on (its access record's IPs replace any earlier ones)."""
+        self.conn.execute(
+            registry_site_providers.delete().where(
+                and_(
+                    registry_site_providers.c.site_id == site_id,
+                    registry_site_providers.c.provider_id == provider_id,
+                )
+            )
+        )
+        self.conn.execute(
+            registry_site_providers.insert().values(site_id=site_id, provider_id=provider_id, ips=json.dumps(list(ips)))
+        )
+        self._sync_provider_ids(site_id, order_id)
+
+    def drop_access(self, site_id: int, provider_id: int) -> None:
+        self.conn.execute(
+            registry_site_providers.delete().where(
+                and_(
+                    registry_site_providers.c.site_id == site_id,
+                    registry_site_providers.c.provider_id == provider_id,
+                )
+            )
+        )
+        self._sync_provider_ids(site_id)
+
+    def _sync_provider_ids(self, site_id: int, order_id: int | None = None) -> None:
+        """Keep the site's denormalised `provider_ids` equal to its rows in registry_site_providers."""
+        ids = sorted(
+            int(p)
+            for (p,) in self.conn.execute(
+                select(registry_site_providers.c.provider_id).where(registry_site_providers.c.site_id == site_id)
+            )
+        )
+        values: dict[str, object] = {"provider_ids": json.dumps(ids)}
         if order_id is not None:
             values["order_id"] = order_id
         self.conn.execute(registry_sites.update().where(registry_sites.c.id == site_id).values(**values))
@@ -292,16 +326,18 @@ class RegistryRepository:
         if province_code is not None:
             condition = and_(condition, registry_subjects.c.province_code == province_code)
         if provider_id is not None:
-            # provider_ids is a JSON list of integers: match the id as a whole element.
-            condition = and_(condition, registry_sites.c.provider_ids.like(f"%{provider_id}%"))
+            hosted = select(registry_site_providers.c.site_id).where(
+                and_(
+                    registry_site_providers.c.site_id == registry_sites.c.id,
+                    registry_site_providers.c.provider_id == provider_id,
+                )
+            )
+            condition = and_(condition, hosted.exists())
         if not_told is not None:
             key = literal("police:") + registry_sites.c.site_number + literal(not_told)
             told = select(notifications.c.id).where(notifications.c.key == key).exists()
             condition = and_(condition, ~told)
-        sites = self._sites(condition, limit)
-        if provider_id is not None:
-            sites = [s for s in sites if provider_id in s.provider_ids]
-        return sites
+        return self._sites(condition, limit)
 
     def issue_subject(
         self,
@@ -362,12 +398,14 @@ class RegistryRepository:
         service_type: ServiceType,
         app_id: str | None,
         domains: Sequence[str],
-        provider_ids: Sequence[int],
+        provider_id: int,
+        ips: Sequence[str],
         at: datetime,
         order_id: int,
         applicant_id: int | None = None,
     ) -> str:
-        """File one site under a subject: the next `-n` of the subject (shared by all kinds)."""
+        """File one site under a subject, hosted by one provider from the given IPs: the next `-n` of the subject
+        (shared by all kinds)."""
         seq = int(
             self.conn.execute(
                 select(registry_subjects.c.next_site_seq).where(registry_subjects.c.id == subject.id).with_for_update()
@@ -387,12 +425,15 @@ class RegistryRepository:
                     service_type=service_type.value,
                     app_id=app_id,
                     status="active",
-                    provider_ids=json.dumps(list(provider_ids)),
+                    provider_ids=json.dumps([provider_id]),
                     approved_at=at,
                     order_id=order_id,
                     applicant_id=applicant_id,
                 )
             )
+        )
+        self.conn.execute(
+            registry_site_providers.insert().values(site_id=site_id, provider_id=provider_id, ips=json.dumps(list(ips)))
         )
         if domains:
             # A domain of a cancelled site may be filed again: it then points at the new site.

@@ -266,6 +266,18 @@ registry_sites = Table(
     UniqueConstraint("subject_id", "seq"),
 )
 
+# Which access providers host each filed site (接入), with the server addresses of that access record. The
+# site's `provider_ids` column is a denormalised copy kept equal to these rows by RegistryRepository, so one row
+# answers a registry lookup; every query *by provider* goes through this table and its index.
+registry_site_providers = Table(
+    "registry_site_providers",
+    metadata,
+    Column("site_id", Integer, ForeignKey("registry_sites.id"), primary_key=True),
+    Column("provider_id", Integer, ForeignKey("providers.id"), primary_key=True),
+    Column("ips", Text, nullable=False),  # JSON list of the access record's public IPs (may be empty)
+    Index(None, "provider_id", "site_id"),
+)
+
 registry_domains = Table(
     "registry_domains",
     metadata,
