@@ -6,7 +6,6 @@ from datetime import date
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import geocoder
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -104,6 +103,10 @@ def mobile(text: str) -> tuple[str, str | None] | None:
         or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
     ):
         return None
+    # The geocoder's data holds about 100 MiB: imported on the first mobile number, not with the rules, so an API
+    # worker that only answers registry queries never loads it.
+    from phonenumbers import geocoder
+
     place = geocoder.description_for_number(number, "zh")
     home = next((p.code for p in all_provinces() if place.startswith(p.short_name_zh)), None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), home
