@@ -74,18 +74,31 @@ def main(ctx: click.Context, database: str | None) -> None:
     help="Scan every provider's filed websites (footer compliance) when its last run is older than this;"
     " 0 (default): only on demand.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker processes serving requests on the one database; with more than one, this process supervises"
+    " them and runs the timers and scans itself (once, not per worker).",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="uvicorn's and OpenBeian's log level (debug logs each round of the timers with its process id).",
+)
 @handles_errors
-def serve(host: str, port: int, tick_every: float, scan_every: float) -> None:
-    """Serve the web app and the REST API (/api/v1, docs at /api/v1/docs)."""
-    import uvicorn
-
-    from openbeian.web.app import create_app
+def serve(host: str, port: int, tick_every: float, scan_every: float, workers: int, log_level: str) -> None:
+    """Serve the web app and the REST API (/api/v1, docs at /api/v1/docs), in one process or in --workers N."""
+    from openbeian.web.serving import serve as run_server
 
     settings = state().settings
     scans = timedelta(hours=scan_every) if scan_every else None
-    app = create_app(settings, db=state().ctx.db, tick_every=tick_every or None, scan_every=scans)
-    click.echo(f"OpenBeian {__version__} on http://{host}:{port}  (database {settings.database_url})")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    processes = "" if workers == 1 else f", {workers} workers"
+    click.echo(f"OpenBeian {__version__} on http://{host}:{port}  (database {settings.database_url}{processes})")
+    run_server(settings, state().ctx, host, port, workers, tick_every or None, scans, log_level)
 
 
 # -- tick -------------------------------------------------------------------------------------------

@@ -19,9 +19,7 @@ from openbeian import __version__
 from openbeian.clock import Clock
 from openbeian.config import Settings
 from openbeian.errors import NotFound, OpenBeianError, Text
-from openbeian.scanner.compliance import run_due_compliance
 from openbeian.services.context import Context, context_from_settings
-from openbeian.services.timers import tick
 from openbeian.store.uow import Database
 from openbeian.web import api, eligibility, lifecycle_api, lifecycle_pages, pages, resources_api, scan_pages
 from openbeian.web.errors import language_of, status_of
@@ -42,7 +40,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_tick_loop(ctx, tick_every, scan_every)) if tick_every else None
+        task = asyncio.create_task(tick_loop(ctx, tick_every, scan_every)) if tick_every else None
         yield
         if task is not None:
             task.cancel()
@@ -108,14 +106,19 @@ def create_app(
     return app
 
 
-async def _tick_loop(ctx: Context, every: float, scan_every: timedelta | None) -> None:
+async def tick_loop(ctx: Context, every: float, scan_every: timedelta | None) -> None:
     """`openbeian tick` inside `serve` (and the scheduled compliance scans): a failing round is logged and the
-    next one tries again."""
+    next one tries again. Each round is logged at DEBUG (with the process id under `serve`)."""
+    from openbeian.scanner.compliance import run_due_compliance  # httpx, DNS: only where the timers run
+    from openbeian.services.timers import tick
+
     while True:
         await asyncio.sleep(every)
         try:
-            await asyncio.to_thread(tick, ctx)
+            report = await asyncio.to_thread(tick, ctx)
             if scan_every is not None:
                 await run_due_compliance(ctx, scan_every)
+            moved = {k: len(v) if isinstance(v, list) else v for k, v in report.items() if k != "at"}
+            logger.debug("timers ran: %s", moved)
         except Exception:  # the loop must outlive one bad round
             logger.exception("tick failed")
