@@ -3,6 +3,8 @@ filing), by number (any accepted spelling), by subject name. The public view hid
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openbeian.domain.domains import parse_domain
@@ -61,6 +63,29 @@ def public(record: RegistryRecord) -> PublicRecord:
         status=record.status,
         providers=record.provider_ids,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPage:
+    """One page of a registry query: `next_cursor` fetches the next page (None on the last), `as_of` is the time
+    of the newest registry change the answer reflects (ISO 8601, UTC)."""
+
+    records: list[PublicRecord]
+    next_cursor: str | None
+    as_of: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """The answer to one item of a batch query, in input order: its records, or why the item was refused."""
+
+    query: str
+    records: list[PublicRecord]
+    error: Text | None
+
+
+MAX_BATCH = 1000
+MAX_PAGE = 200
 
 
 class RegistryService:
@@ -124,3 +149,71 @@ class RegistryService:
         if kind == "number":
             return self.by_number(value)
         return self.by_subject(value)
+
+    def query_page(
+        self,
+        domain: str | None = None,
+        number: str | None = None,
+        subject: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> RegistryPage:
+        """Like `query`, one page at a time: pass the page's `next_cursor` back for the next one."""
+        limit = _check_limit(limit)
+        start = _decode_cursor(cursor)
+        records = self.query(domain, number, subject) if subject is None else self._search(subject)
+        page = records[start : start + limit]
+        more = start + limit < len(records)
+        with self.ctx.db.unit_of_work(readonly=True) as uow:
+            newest = uow.registry.changes_since(0, 1_000_000)
+        as_of = newest[-1]["at"] if newest else self.ctx.clock.now()
+        assert hasattr(as_of, "isoformat")
+        return RegistryPage(page, _encode_cursor(start + limit) if more else None, as_of.isoformat())
+
+    def _search(self, name: str) -> list[PublicRecord]:
+        return self.by_subject(name)
+
+    def batch(self, domains: Sequence[str] | None = None, numbers: Sequence[str] | None = None) -> list[BatchItem]:
+        """Many domains or many numbers (at most 1,000) at once: one item per input, in input order; an item that
+        does not parse carries its error instead of failing the whole batch."""
+        if (domains is None) == (numbers is None):
+            raise ValidationError(
+                Text("give either domains or numbers", "请提供域名列表或备案号列表之一"),
+                {"query": Text("give either domains or numbers", "请只提供一种列表")},
+            )
+        field, items = ("domains", domains) if domains is not None else ("numbers", numbers)
+        assert items is not None
+        if len(items) > MAX_BATCH:
+            raise ValidationError.for_field(
+                field, f"at most {MAX_BATCH} items in one batch", f"一次最多查询 {MAX_BATCH} 项"
+            )
+        lookup = self.by_domain if domains is not None else self.by_number
+        result: list[BatchItem] = []
+        for item in items:
+            try:
+                result.append(BatchItem(item, lookup(item), None))
+            except ValidationError as exc:
+                result.append(BatchItem(item, [], exc.text))
+        return result
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError.for_field("limit", f"give a limit from 1 to {MAX_PAGE}", f"每页条数应为 1 到 {MAX_PAGE}")
+    return limit
+
+
+def _encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.isdigit():
+            return int(text)
+    except ValueError:
+        pass
+    raise ValidationError.for_field("cursor", "not a cursor from a previous page", "无效的翻页标记")
