@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import phonenumbers
 from stdnum.cn import ric, uscc
@@ -88,20 +89,14 @@ class IdDocument:
         compact = "".join(number.split()).upper()
         if not compact:
             raise ValidationError.for_field(f"{field}.number", "is required", "必填")
-        try:
-            if doc_type is DocumentType.RESIDENT_ID:
-                compact = ric.validate(compact)
-            elif doc_type not in PERSONAL_DOCUMENTS:
-                compact = uscc.validate(compact)
-            elif not _PASSPORT.match(compact):
-                raise StdnumError()
-        except (StdnumError, KeyError):  # python-stdnum 2.2 raises KeyError for some area codes
+        valid = _valid_document_number(doc_type, compact)
+        if valid is None:
             raise ValidationError.for_field(
                 f"{field}.number",
                 f"{number!r} is not a valid {doc_type.value.replace('_', ' ')} number (check digit or format)",
                 f"{number!r} 不是有效的证件号码（校验位或格式错误）",
-            ) from None
-        return IdDocument(doc_type, compact)
+            )
+        return IdDocument(doc_type, valid)
 
     @property
     def key(self) -> str:
@@ -147,21 +142,43 @@ class Person:
 
 def parse_mobile(text: str, field: str) -> str:
     """A mainland China mobile number in E.164 form; SMS checks go to mainland numbers only."""
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        number = None
-    if (
-        number is None
-        or not phonenumbers.is_valid_number(number)
-        or number.country_code != 86
-        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
-    ):
+    e164 = _mainland_mobile(text)
+    if e164 is None:
         raise ValidationError.for_field(
             field,
             f"{text!r} is not a valid mainland China mobile number",
             f"{text!r} 不是有效的中国大陆手机号码",
         )
+    return e164
+
+
+# The two checks below are pure and costly (python-stdnum's birthplace table, phonenumbers' metadata); every
+# order read back from the database runs them again, so their answers are remembered.
+@lru_cache(maxsize=8192)
+def _valid_document_number(doc_type: DocumentType, compact: str) -> str | None:
+    """The number in its canonical form when its check digit and format hold, else None."""
+    try:
+        if doc_type is DocumentType.RESIDENT_ID:
+            return str(ric.validate(compact))
+        if doc_type not in PERSONAL_DOCUMENTS:
+            return str(uscc.validate(compact))
+        return compact if _PASSPORT.match(compact) else None
+    except (StdnumError, KeyError):  # python-stdnum 2.2 raises KeyError for some area codes
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _mainland_mobile(text: str) -> str | None:
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        not phonenumbers.is_valid_number(number)
+        or number.country_code != 86
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

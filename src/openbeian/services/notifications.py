@@ -8,6 +8,7 @@ record is committed; a mail failure is logged and marked, never raised into the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from openbeian.domain.orders import FilingOrder
@@ -17,6 +18,7 @@ from openbeian.notify import Notice, deadline_overdue, police_filing_due, sms_co
 from openbeian.services.context import Context
 from openbeian.services.police import POLICE_FILING_DAYS, REMINDER_DAYS_BEFORE, police_due_at
 from openbeian.store.orders import OrderSummary
+from openbeian.store.uow import UnitOfWork
 
 # Who the stage waits on, for the overdue notice.
 WAITING_ON = {
@@ -25,6 +27,16 @@ WAITING_ON = {
     Stage.SMS_CHECK: Text("your SMS code", "您的短信验证码"),
     Stage.REGULATOR_REVIEW: Text("the regulator's review", "管局审核"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A notification recorded in the log and not sent yet."""
+
+    id: int
+    key: str
+    notice: Notice
+    recipient: str
 
 
 class NotificationService:
@@ -38,28 +50,45 @@ class NotificationService:
     def deliver_all(self, items: list[tuple[str, Notice, str]]) -> list[str]:
         """Record each (key, notice, recipient) not recorded before, in one transaction, then send those; returns
         their keys. The log is written first so that a timer firing twice, or a second process, sends nothing."""
-        now = self.ctx.clock.now()
-        claimed: list[tuple[int, str, Notice, str]] = []
         with self.ctx.db.unit_of_work() as uow:
-            for key, notice, recipient in items:
-                if recipient:
-                    notification_id = uow.lifecycle.claim_notification(key, recipient, notice.subject_line[:300], now)
-                    if notification_id is not None:
-                        claimed.append((notification_id, key, notice, recipient))
+            claimed = self.claim(uow, items)
             if claimed:
                 uow.commit()
+        self.send(claimed)
+        return [c.key for c in claimed]
+
+    def claim(self, uow: UnitOfWork, items: list[tuple[str, Notice, str]]) -> list[Claimed]:
+        """Record the notices not recorded before in the caller's transaction (an outbox: they commit with the
+        change they tell of); `send` them once it committed."""
+        now = self.ctx.clock.now()
+        claimed: list[Claimed] = []
+        for key, notice, recipient in items:
+            if recipient:
+                notification_id = uow.lifecycle.claim_notification(key, recipient, notice.subject_line[:300], now)
+                if notification_id is not None:
+                    claimed.append(Claimed(notification_id, key, notice, recipient))
+        return claimed
+
+    def send(self, claimed: list[Claimed]) -> None:
         notifier = self.ctx.notifier
         if claimed and notifier is not None and notifier.enabled:
-            outcomes = [(i, notifier.try_send(notice, [recipient])) for i, _, notice, recipient in claimed]
+            outcomes = [(c.id, notifier.try_send(c.notice, [c.recipient])) for c in claimed]
             with self.ctx.db.unit_of_work() as uow:
                 for notification_id, sent in outcomes:
                     uow.lifecycle.mark_notification(notification_id, "yes" if sent else "failed")
                 uow.commit()
-        return [key for _, key, _, _ in claimed]
 
     # -- order events ---------------------------------------------------------------------------------
     def order_changed(self, order: FilingOrder, since: int = 0) -> None:
         """Tell the leader about the order's stage changes from history entry `since` on (and a new SMS code)."""
+        self.deliver_all(self.order_notices(order, since))
+
+    def claim_order_changes(self, uow: UnitOfWork, order: FilingOrder, since: int = 0) -> list[Claimed]:
+        """`order_changed` inside the transaction that changed the order; `send` the result after the commit."""
+        return self.claim(uow, self.order_notices(order, since))
+
+    @staticmethod
+    def order_notices(order: FilingOrder, since: int = 0) -> list[tuple[str, Notice, str]]:
         assert order.id is not None
         recipient = order.subject.leader.email
         items = []
@@ -73,7 +102,7 @@ class NotificationService:
                 order.id, order.sms.phone, expires_at=order.sms.expires_at, tries_left=order.sms_tries_left
             )
             items.append((f"sms:{order.id}:{order.sms.sent_at.isoformat()}", notice, recipient))
-        self.deliver_all(items)
+        return items
 
     def overdue(self, summaries: list[OrderSummary]) -> list[int]:
         """Tell the leader of each overdue order, once per stage and deadline; returns the orders told now.

@@ -20,7 +20,7 @@ from openbeian.rules import Severity, evaluate
 from openbeian.rules.from_order import facts_from_order
 from openbeian.services.context import Context
 from openbeian.services.issuing import apply_approval
-from openbeian.services.notifications import NotificationService
+from openbeian.services.notifications import Claimed, NotificationService
 from openbeian.services.requests import ResolvedRequest, resolve
 from openbeian.services.resources import ResourceService
 from openbeian.services.tenancy import ensure_visible, order_filter
@@ -218,8 +218,9 @@ class OrderService:
                     ResourceService.credit_free_hosting(uow, order, now)
             self._on_enter(uow, order)
             uow.orders.save(order)
+            told = self.notifications.claim_order_changes(uow, order, before)
             uow.commit()
-        self.notifications.order_changed(order, before)
+        self.notifications.send(told)
         return order
 
     def _check_rules(self, order: FilingOrder) -> None:
@@ -281,8 +282,9 @@ class OrderService:
             before = len(order.history)
             outcome = order.check_sms(code, now, self.ctx.calendar)
             uow.orders.save(order)
+            told = self.notifications.claim_order_changes(uow, order, before)
             uow.commit()
-        self.notifications.order_changed(order, before)
+        self.notifications.send(told)
         return outcome, order
 
     # -- verification material ---------------------------------------------------------------------
@@ -399,14 +401,16 @@ class OrderService:
             order.updated_at = now
             self._send_code(uow, order, code, now)
             uow.orders.save(order)
+            told = self.notifications.claim_order_changes(uow, order, len(order.history))
             uow.commit()
-        self.notifications.order_changed(order, len(order.history))
+        self.notifications.send(told)
         return order
 
     def expire_access_reviews(self) -> list[int]:
         """Abandon add-access orders whose first review is older than 45 days without approval (for `tick`)."""
         now = self.ctx.clock.now()
         moved = []
+        told: list[Claimed] = []
         with self.ctx.db.unit_of_work() as uow:
             waiting = (Stage.VERIFICATION, Stage.SMS_CHECK, Stage.REGULATOR_REVIEW)
             add_access = replace(order_filter(SYSTEM, waiting, limit=100_000), kinds=(OrderKind.ADD_ACCESS,))
@@ -425,15 +429,16 @@ class OrderService:
                     self._on_enter(uow, order)
                     uow.orders.save(order)
                     moved.append(order)
+                    told += self.notifications.claim_order_changes(uow, order, len(order.history) - 1)
             uow.commit()
-        for order in moved:
-            self.notifications.order_changed(order, len(order.history) - 1)
+        self.notifications.send(told)
         return [o.id or 0 for o in moved]
 
     def expire_sms(self) -> list[int]:
         """Return to the provider every order whose SMS code expired (idempotent; for `tick`)."""
         now = self.ctx.clock.now()
         moved = []
+        told: list[Claimed] = []
         with self.ctx.db.unit_of_work() as uow:
             past_24_hours = replace(order_filter(SYSTEM, (Stage.SMS_CHECK,), limit=100_000), due_before=now)
             for summary in uow.orders.find(past_24_hours):
@@ -442,7 +447,7 @@ class OrderService:
                     order.check_sms("", now, self.ctx.calendar)
                     uow.orders.save(order)
                     moved.append(order)
+                    told += self.notifications.claim_order_changes(uow, order, len(order.history) - 1)
             uow.commit()
-        for order in moved:
-            self.notifications.order_changed(order, len(order.history) - 1)
+        self.notifications.send(told)
         return [o.id or 0 for o in moved]

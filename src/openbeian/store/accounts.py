@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.domain.workflow import Role
@@ -68,11 +68,11 @@ class AccountRepository:
         return Account(int(account_id), username, display_name, role, provider_id, province_code, password_hash)
 
     def by_username(self, username: str) -> Account | None:
-        row = self.conn.execute(select(accounts).where(accounts.c.username == username)).first()
+        row = self.conn.execute(_ACCOUNT_BY_USERNAME, {"username": username}).first()
         return None if row is None else _account(row)
 
     def by_id(self, account_id: int) -> Account | None:
-        row = self.conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        row = self.conn.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).first()
         return None if row is None else _account(row)
 
     def all(self, role: Role | None = None) -> list[Account]:
@@ -131,3 +131,8 @@ def _account(row: object) -> Account:
         m["province_code"],
         m["password_hash"],
     )
+
+
+# Every request and order step looks its actor up: these statements are built once.
+_ACCOUNT_BY_USERNAME = select(accounts).where(accounts.c.username == bindparam("username"))
+_ACCOUNT_BY_ID = select(accounts).where(accounts.c.id == bindparam("account_id"))

@@ -212,14 +212,10 @@ class LifecycleRepository:
     # -- notifications --------------------------------------------------------------------------------
     def claim_notification(self, key: str, recipient: str, subject: str, at: datetime) -> int | None:
         """Record a notification about `key` once; None when it was already recorded (timers fire twice)."""
-        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(notifications)
-            .values(key=key, recipient=recipient, subject=subject, created_at=at, sent="no")
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(notifications.c.id)
-        )
-        found = self.conn.execute(statement).scalar()
+        statement = _CLAIM_NOTIFICATION[self.conn.dialect.name == "postgresql"]
+        found = self.conn.execute(
+            statement, {"key": key, "recipient": recipient, "subject": subject, "created_at": at, "sent": "no"}
+        ).scalar()
         return None if found is None else int(found)
 
     def mark_notification(self, notification_id: int, sent: str) -> None:
@@ -230,3 +226,10 @@ class LifecycleRepository:
             select(notifications.c.key).where(notifications.c.key.startswith(prefix, autoescape=True))
         )
         return [k for (k,) in rows]
+
+
+# One claim per order step: built once per dialect (index: is PostgreSQL).
+_CLAIM_NOTIFICATION = tuple(
+    insert(notifications).on_conflict_do_nothing(index_elements=["key"]).returning(notifications.c.id)
+    for insert in (sqlite_insert, pg_insert)
+)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, and_, func, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from openbeian.domain.kinds import OrderKind
@@ -64,7 +64,7 @@ class OrderRepository:
         return order.id
 
     def get(self, order_id: int) -> FilingOrder:
-        row = self.conn.execute(select(orders).where(orders.c.id == order_id)).first()
+        row = self.conn.execute(_ORDER_BY_ID, {"order_id": order_id}).first()
         if row is None:
             raise NotFound(Text(f"order {order_id} not found", f"未找到订单 {order_id}"))
         history = [
@@ -77,9 +77,7 @@ class OrderRepository:
                 Stage(h.target),
                 h.note,
             )
-            for h in self.conn.execute(
-                select(order_history).where(order_history.c.order_id == order_id).order_by(order_history.c.id)
-            )
+            for h in self.conn.execute(_HISTORY_OF_ORDER, {"order_id": order_id})
         ]
         return self._from_row(row, history)
 
@@ -87,9 +85,8 @@ class OrderRepository:
         """Write the order back if nobody changed it since it was loaded (else StaleObject)."""
         assert order.id is not None
         result = self.conn.execute(
-            orders.update()
-            .where(and_(orders.c.id == order.id, orders.c.version == order.version))
-            .values(**self._values(order), version=order.version + 1)
+            _SAVE_ORDER,
+            {**self._values(order), "version": order.version + 1, "b_id": order.id, "b_version": order.version},
         )
         if result.rowcount != 1:
             raise StaleObject(
@@ -150,7 +147,7 @@ class OrderRepository:
         order.stored_history = len(order.history)
         if new:
             self.conn.execute(
-                order_history.insert(),
+                _INSERT_HISTORY,
                 [
                     {
                         "order_id": order.id,
@@ -225,3 +222,14 @@ class OrderRepository:
             verification=mapping.verification_from_dict(payload.get("verification")),
             findings=list(payload.get("findings") or []),
         )
+
+
+# Statements built once (building one per call costs more than running it on SQLite): every order step reads the
+# order and its history and writes both back.
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("order_id"))
+_HISTORY_OF_ORDER = (
+    select(order_history).where(order_history.c.order_id == bindparam("order_id")).order_by(order_history.c.id)
+)
+# The optimistic lock: the row is written only while its version is the one read (bind names differ from columns).
+_SAVE_ORDER = orders.update().where(and_(orders.c.id == bindparam("b_id"), orders.c.version == bindparam("b_version")))
+_INSERT_HISTORY = order_history.insert()

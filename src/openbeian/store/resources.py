@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
@@ -115,7 +115,7 @@ class ResourceRepository:
         return int(self.conn.execute(query).scalar_one())
 
     def service_number(self, code: str) -> ServiceNumber | None:
-        row = self.conn.execute(_numbers_query().where(service_numbers.c.code == code)).first()
+        row = self.conn.execute(_NUMBER_BY_CODE, {"code": code}).first()
         return None if row is None else _service_number(row._mapping)
 
     def service_numbers_of(self, owner_id: int, include_granted: bool = False) -> list[ServiceNumber]:
@@ -263,3 +263,7 @@ def _service_number(m: Any) -> ServiceNumber:
         NumberState(m[service_numbers.c.state]),
         m[service_number_grants.c.grantee_id],
     )
+
+
+# Looked up at every order step that checks the order's service number: built once.
+_NUMBER_BY_CODE = _numbers_query().where(service_numbers.c.code == bindparam("code"))
