@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Dialect,
     ForeignKey,
@@ -234,6 +235,7 @@ registry_subjects = Table(
     Column("approved_at", UTCDateTime(), nullable=False),
     Column("order_id", Integer, ForeignKey("orders.id")),  # the latest approved order with its content
     Column("cancelled_at", UTCDateTime()),
+    Column("credit_code", String(18)),  # organisations: the public unified social credit code (bulk import)
     UniqueConstraint("province_code", "year", "serial"),
     # One active filing per subject document, also when two approvals race.
     Index(
@@ -263,6 +265,11 @@ registry_sites = Table(
     Column("police_number", String(40)),  # 公安备案号, due within 30 days of approval
     Column("police_recorded_at", UTCDateTime()),
     Column("cancelled_at", UTCDateTime()),
+    # What the ministry's public query shows beyond the above (filled by bulk import; see openbeian.bulk).
+    Column("home_url", String(300)),
+    Column("content_types", String(200)),  # pre-approval categories, ";"-joined
+    Column("leader_name", String(40)),
+    Column("limit_access", Boolean()),
     UniqueConstraint("subject_id", "seq"),
 )
 
