@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from openbeian.store.schema import metadata
+from openbeian.store.search_index import include_name
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:
@@ -14,7 +15,13 @@ with engine.connect() as connection:
         # dropping a table that other rows reference fails. The pragma only works outside a transaction.
         connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     try:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            compare_type=True,
+            include_name=include_name,  # the name search index (virtual tables, GIN indexes) is not in metadata
+        )
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:
