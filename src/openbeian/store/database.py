@@ -2,22 +2,23 @@
 
 `open_database(url)` creates the SQLite file if needed and migrates any database to the newest
 revision on first use (under an advisory lock on PostgreSQL, so parallel processes do it once).
+Alembic (about 10 MiB) is imported by the functions that migrate, not with the engine: a `serve` worker opens
+a database its supervisor migrated, and never loads it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from openbeian.errors import ConfigurationError, Text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 7_411_042  # pg_advisory_lock key
@@ -82,6 +83,8 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -89,11 +92,15 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
@@ -118,6 +125,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
 
 
 def _upgrade(engine: Engine) -> tuple[str | None, str | None]:
+    from alembic import command
+
     before = current_revision(engine)
     if before != head_revision(engine):
         command.upgrade(alembic_config(engine), "head")
