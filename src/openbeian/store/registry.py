@@ -354,32 +354,26 @@ class RegistryRepository:
         province = by_code(province_code)
         for _ in range(ISSUE_RETRIES):
             serial = 1 + int(
-                self.conn.execute(
-                    select(func.coalesce(func.max(registry_subjects.c.serial), 0)).where(
-                        and_(
-                            registry_subjects.c.province_code == province_code,
-                            registry_subjects.c.year == year,
-                        )
-                    )
-                ).scalar_one()
+                self.conn.execute(_LAST_SERIAL, {"province_code": province_code, "year": year}).scalar_one()
             )
             number = format_subject_number(province, year, serial)
             try:
                 with self.conn.begin_nested():
                     result = self.conn.execute(
-                        registry_subjects.insert().values(
-                            subject_number=number,
-                            province_code=province_code,
-                            year=year,
-                            serial=serial,
-                            name=name,
-                            kind=kind,
-                            document_key=document_key,
-                            next_site_seq=1,
-                            status="active",
-                            approved_at=at,
-                            order_id=order_id,
-                        )
+                        _INSERT_SUBJECT,
+                        {
+                            "subject_number": number,
+                            "province_code": province_code,
+                            "year": year,
+                            "serial": serial,
+                            "name": name,
+                            "kind": kind,
+                            "document_key": document_key,
+                            "next_site_seq": 1,
+                            "status": "active",
+                            "approved_at": at,
+                            "order_id": order_id,
+                        },
                     )
             except IntegrityError:
                 existing = self.subject_for_document(document_key)
@@ -406,46 +400,36 @@ class RegistryRepository:
     ) -> str:
         """File one site under a subject, hosted by one provider from the given IPs: the next `-n` of the subject
         (shared by all kinds)."""
-        seq = int(
-            self.conn.execute(
-                select(registry_subjects.c.next_site_seq).where(registry_subjects.c.id == subject.id).with_for_update()
-            ).scalar_one()
-        )
-        self.conn.execute(
-            registry_subjects.update().where(registry_subjects.c.id == subject.id).values(next_site_seq=seq + 1)
-        )
+        seq = int(self.conn.execute(_NEXT_SITE_SEQ, {"subject_id": subject.id}).scalar_one())
+        self.conn.execute(_SET_NEXT_SITE_SEQ, {"b_id": subject.id, "next_site_seq": seq + 1})
         number = format_site_number(subject.number, seq, service_type)
         site_id = new_id(
             self.conn.execute(
-                registry_sites.insert().values(
-                    site_number=number,
-                    subject_id=subject.id,
-                    seq=seq,
-                    name=name,
-                    service_type=service_type.value,
-                    app_id=app_id,
-                    status="active",
-                    provider_ids=json.dumps([provider_id]),
-                    approved_at=at,
-                    order_id=order_id,
-                    applicant_id=applicant_id,
-                )
+                _INSERT_SITE,
+                {
+                    "site_number": number,
+                    "subject_id": subject.id,
+                    "seq": seq,
+                    "name": name,
+                    "service_type": service_type.value,
+                    "app_id": app_id,
+                    "status": "active",
+                    "provider_ids": json.dumps([provider_id]),
+                    "approved_at": at,
+                    "order_id": order_id,
+                    "applicant_id": applicant_id,
+                },
             )
         )
         self.conn.execute(
-            registry_site_providers.insert().values(site_id=site_id, provider_id=provider_id, ips=json.dumps(list(ips)))
+            _INSERT_ACCESS, {"site_id": site_id, "provider_id": provider_id, "ips": json.dumps(list(ips))}
         )
         if domains:
             # A domain of a cancelled site may be filed again: it then points at the new site.
-            inactive = select(registry_sites.c.id).where(registry_sites.c.status != "active")
-            self.conn.execute(
-                registry_domains.delete().where(
-                    and_(registry_domains.c.domain.in_(list(domains)), registry_domains.c.site_id.in_(inactive))
-                )
-            )
+            self.conn.execute(_RELEASE_CANCELLED_DOMAINS, {"domains": list(domains)})
             try:
                 with self.conn.begin_nested():
-                    self.conn.execute(registry_domains.insert(), [{"domain": d, "site_id": site_id} for d in domains])
+                    self.conn.execute(_INSERT_DOMAIN, [{"domain": d, "site_id": site_id} for d in domains])
             except IntegrityError:
                 raise Conflict(
                     Text(
@@ -468,13 +452,14 @@ class RegistryRepository:
             # reader following it by sequence number never skips a change that commits late.
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
         result = self.conn.execute(
-            registry_changes.insert().values(
-                at=at,
-                action=action,
-                subject_number=subject_number,
-                site_number=site_number,
-                payload=json.dumps(payload, ensure_ascii=False),
-            )
+            _INSERT_CHANGE,
+            {
+                "at": at,
+                "action": action,
+                "subject_number": subject_number,
+                "site_number": site_number,
+                "payload": json.dumps(payload, ensure_ascii=False),
+            },
         )
         return int(new_id(result))
 
@@ -553,7 +538,33 @@ def _filed_subject(r: Row[Any]) -> FiledSubject:
     return FiledSubject(r.id, r.subject_number, r.name, r.kind, r.province_code, r.document_key, r.status, r.order_id)
 
 
-# Statements built once: the registry lookups are the hot path of every query and of the gate.
+# Statements built once: the registry lookups are the hot path of every query and of the gate, and the writes
+# below run at every approval.
+_LAST_SERIAL = select(func.coalesce(func.max(registry_subjects.c.serial), 0)).where(
+    and_(
+        registry_subjects.c.province_code == bindparam("province_code"),
+        registry_subjects.c.year == bindparam("year"),
+    )
+)
+_INSERT_SUBJECT = registry_subjects.insert()
+_NEXT_SITE_SEQ = (
+    select(registry_subjects.c.next_site_seq).where(registry_subjects.c.id == bindparam("subject_id")).with_for_update()
+)
+_SET_NEXT_SITE_SEQ = registry_subjects.update().where(registry_subjects.c.id == bindparam("b_id"))
+_INSERT_SITE = registry_sites.insert()
+_INSERT_ACCESS = registry_site_providers.insert()
+_INSERT_DOMAIN = registry_domains.insert()
+_INSERT_CHANGE = registry_changes.insert()
+# Per domain, not per cancelled site: `site_id IN (SELECT ... WHERE status != 'active')` would read every
+# cancelled site of the registry at each approval.
+_RELEASE_CANCELLED_DOMAINS = registry_domains.delete().where(
+    and_(
+        registry_domains.c.domain.in_(bindparam("domains", expanding=True)),
+        select(registry_sites.c.id)
+        .where(and_(registry_sites.c.id == registry_domains.c.site_id, registry_sites.c.status != "active"))
+        .exists(),
+    )
+)
 _RECORDS: Select[tuple[object, ...]] = (
     select(
         registry_sites.c.id,
