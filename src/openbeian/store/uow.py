@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -10,6 +11,7 @@ from openbeian.store.accounts import AccountRepository
 from openbeian.store.database import create_db_engine, upgrade
 from openbeian.store.lifecycle import LifecycleRepository
 from openbeian.store.orders import OrderRepository
+from openbeian.store.reader import RegistryReader
 from openbeian.store.registry import RegistryRepository
 from openbeian.store.resources import ResourceRepository
 
@@ -55,12 +57,16 @@ class UnitOfWork:
         self._conn = None
 
 
+_READER_LOCK = threading.Lock()
+
+
 class Database:
     """The engine and the way to open units of work on it."""
 
     def __init__(self, url: str, migrate: bool = True) -> None:
         self.engine = create_db_engine(url)
         self.url = url
+        self._reader: RegistryReader | None = None
         if migrate:
             upgrade(self.engine)
 
@@ -68,8 +74,22 @@ class Database:
         return UnitOfWork(self.engine, readonly)
 
     @property
+    def reader(self) -> RegistryReader:
+        """The registry's read path (store/reader.py), opened on first use, one per process and database."""
+        reader = self._reader
+        if reader is None:
+            with _READER_LOCK:
+                if self._reader is None:
+                    self._reader = RegistryReader(self.engine)
+                reader = self._reader
+        return reader
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self.engine.dispose()
