@@ -36,12 +36,14 @@ from openbeian.store.uow import Database
 CACHE = Path("/tmp/openbeian-bench")
 SCHEMA_TAG = "v2"  # bump when the generated data or the schema it needs changes
 TLDS = ("cn", "com", "net", "com.cn", "top")
-PLACES = "北京 上海 广州 深圳 杭州 成都 武汉 南京 西安 重庆 天津 苏州 长沙 郑州 青岛 厦门 合肥 昆明 沈阳 福州".split()
+PLACES = ("北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京", "西安", "重庆")
+PLACES += ("天津", "苏州", "长沙", "郑州", "青岛", "厦门", "合肥", "昆明", "沈阳", "福州")
 BRAND_CHARS = (
     "腾讯阿里华为百度京东美团字节网易小米联想海尔格力比亚迪星辰云海智联数创新锐博远恒通佳盛鑫宏泰安康达信诚德"
     "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜金生丽水玉出昆冈剑号巨阙"
 )
-TRADES = "科技 网络科技 信息技术 文化传媒 电子商务 软件 数据服务 教育科技 传媒 贸易 物流 餐饮管理 健康科技".split()
+TRADES = ("科技", "网络科技", "信息技术", "文化传媒", "电子商务", "软件", "数据服务", "教育科技", "传媒")
+TRADES += ("贸易", "物流", "餐饮管理", "健康科技")
 FORMS = ("有限公司", "有限责任公司", "股份有限公司", "工作室")
 LATIN = ("Open", "Cloud", "Data", "Smart", "Beian", "Net", "Soft", "Tech", "Info", "Star")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -208,7 +210,8 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
         via_service = per_second(service.by_domain, keys, found)
         rows.append((label, base, via_reader, via_service))
 
-    names = [r[0] for r in raw_conn.execute("SELECT name FROM registry_subjects WHERE kind != 'individual' LIMIT 20000")]
+    organisations = "SELECT name FROM registry_subjects WHERE kind != 'individual' LIMIT 20000"
+    names = [r[0] for r in raw_conn.execute(organisations)]
     two = [_substring(rng, rng.choice(names), 2) for _ in range(searches)]
     four = [_substring(rng, rng.choice(names), 4) for _ in range(searches)]
 
@@ -227,8 +230,11 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
         like_p50, like_p99 = search_latencies(like, terms[: max(5, searches // 20)])
         search_rows.append((label, p50, p99, like_p50, like_p99))
 
-    print(f"\n{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()},"
-          f" SQLite {sqlite3.sqlite_version}; {sites:,} sites, {path.stat().st_size / 2**30:.2f} GiB; {lookups:,} lookups each\n")
+    print(
+        f"\n{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" SQLite {sqlite3.sqlite_version}; {sites:,} sites, {path.stat().st_size / 2**30:.2f} GiB;"
+        f" {lookups:,} lookups each\n"
+    )
     print("| lookup by domain | raw sqlite3 /s | RegistryReader /s | ratio | RegistryService.by_domain /s | ratio |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, base, via_reader, via_service in rows:
@@ -236,7 +242,7 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
             f"| {label} | {base:,.0f} | {via_reader:,.0f} | {via_reader / base:.2f}x"
             f" | {via_service:,.0f} | {via_service / base:.2f}x |"
         )
-    print(f"\n| name search, first page of 50 ({searches} queries) | p50 ms | p99 ms | LIKE '%q%' p50 ms | LIKE p99 ms |")
+    print(f"\n| name search, first page of 50 ({searches} queries) | p50 ms | p99 ms | LIKE '%q%' p50 | LIKE p99 |")
     print("|---|---:|---:|---:|---:|")
     for label, p50, p99, like_p50, like_p99 in search_rows:
         print(f"| {label} | {p50:.2f} | {p99:.2f} | {like_p50:.1f} | {like_p99:.1f} |")
