@@ -36,13 +36,23 @@ from openbeian.store.uow import Database
 CACHE = Path("/tmp/openbeian-bench")
 SCHEMA_TAG = "v2"  # bump when the generated data or the schema it needs changes
 TLDS = ("cn", "com", "net", "com.cn", "top")
-PLACES = ("北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京", "西安", "重庆")
+PLACES: tuple[str, ...] = ("北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京", "西安", "重庆")
 PLACES += ("天津", "苏州", "长沙", "郑州", "青岛", "厦门", "合肥", "昆明", "沈阳", "福州")
 BRAND_CHARS = (
     "腾讯阿里华为百度京东美团字节网易小米联想海尔格力比亚迪星辰云海智联数创新锐博远恒通佳盛鑫宏泰安康达信诚德"
     "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜金生丽水玉出昆冈剑号巨阙"
 )
-TRADES = ("科技", "网络科技", "信息技术", "文化传媒", "电子商务", "软件", "数据服务", "教育科技", "传媒")
+TRADES: tuple[str, ...] = (
+    "科技",
+    "网络科技",
+    "信息技术",
+    "文化传媒",
+    "电子商务",
+    "软件",
+    "数据服务",
+    "教育科技",
+    "传媒",
+)
 TRADES += ("贸易", "物流", "餐饮管理", "健康科技")
 FORMS = ("有限公司", "有限责任公司", "股份有限公司", "工作室")
 LATIN = ("Open", "Cloud", "Data", "Smart", "Beian", "Net", "Soft", "Tech", "Info", "Star")
