@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -16,13 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from openbeian.clisupport import emit_json, fail, handles_errors, lang, state
 from openbeian.errors import Text
-from openbeian.scanner.compliance import ComplianceOptions, provider_id_by_name, run_compliance
-from openbeian.scanner.dns_check import DnsChecker
-from openbeian.scanner.fetch import FetchOptions
-from openbeian.scanner.registry import LocalRegistry, Registry, RemoteRegistry
-from openbeian.scanner.report import csv_header, csv_row, html_report
-from openbeian.scanner.scan import PageReport, ScanTarget, target_for
-from openbeian.scanner.scan import scan as scan_pages
+
+if TYPE_CHECKING:  # the scanner (httpx, DNS: about 8 MiB) is imported when a scan runs, not with every command
+    from openbeian.scanner.dns_check import DnsChecker
+    from openbeian.scanner.registry import Registry
+    from openbeian.scanner.scan import PageReport
 
 
 def _lines(source: str) -> Iterator[str]:
@@ -40,6 +39,8 @@ def _lines(source: str) -> Iterator[str]:
 
 
 def _dns_checker(server: str | None) -> DnsChecker:
+    from openbeian.scanner.dns_check import DnsChecker
+
     if not server:
         return DnsChecker()
     host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
@@ -144,6 +145,12 @@ def scan(
 
     Exit 0 when every page is compliant, 1 otherwise, 2 on bad arguments.
     """
+    from openbeian.scanner.compliance import ComplianceOptions, provider_id_by_name, run_compliance
+    from openbeian.scanner.fetch import FetchOptions
+    from openbeian.scanner.registry import LocalRegistry, RemoteRegistry
+    from openbeian.scanner.scan import ScanTarget, target_for
+    from openbeian.scanner.scan import scan as scan_pages
+
     if sum((as_json, as_csv, report_path is not None)) > 1:
         fail("give at most one of --json, --csv, --report")
     if provider and (urls or from_file or html_files):
@@ -210,6 +217,9 @@ async def _run(
     language: str,
     registry: Registry | None,
 ) -> bool:
+    from openbeian.scanner.registry import RemoteRegistry
+    from openbeian.scanner.report import csv_header, csv_row, html_report
+
     collected: list[PageReport] = []
     compliant = pages = 0
     if as_csv:

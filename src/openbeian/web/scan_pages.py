@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -21,14 +21,6 @@ from sqlalchemy import select
 from openbeian.domain.orders import Actor
 from openbeian.domain.workflow import Role
 from openbeian.errors import NotFound, PermissionDenied, Text
-from openbeian.scanner.compliance import (
-    ComplianceOptions,
-    ComplianceRun,
-    StoredResult,
-    latest_results,
-    run_compliance,
-)
-from openbeian.scanner.dns_check import DnsChecker
 from openbeian.store.schema import providers
 from openbeian.web.auth import require_actor
 from openbeian.web.pages import (
@@ -40,6 +32,12 @@ from openbeian.web.pages import (
     redirect,
     render,
 )
+
+if TYPE_CHECKING:
+    from openbeian.scanner.compliance import ComplianceOptions, ComplianceRun, StoredResult
+
+# The scanner (httpx, DNS, HTML parsing: about 8 MiB) is imported by the routes that use it, so an API worker
+# that never shows this console does not load it.
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -67,6 +65,9 @@ def provider_of(request: Request, actor: Actor, chosen: int | None) -> tuple[int
 
 
 def options_of(request: Request) -> ComplianceOptions:
+    from openbeian.scanner.compliance import ComplianceOptions
+    from openbeian.scanner.dns_check import DnsChecker
+
     options = getattr(request.app.state, "scan_options", None)
     return options if isinstance(options, ComplianceOptions) else ComplianceOptions(dns=DnsChecker())
 
@@ -141,6 +142,8 @@ ProviderQuery = Annotated[int | None, Query(alias="provider", ge=1, description=
 
 @router.get("/provider/scans")
 def scans_page(request: Request, provider: ProviderQuery = None) -> Response:
+    from openbeian.scanner.compliance import latest_results
+
     actor = logged_in(request)
     provider_id, name = provider_of(request, actor, provider)
     running = report_finished(request, provider_id)
@@ -164,6 +167,8 @@ async def run_scans_now(request: Request, form: Form, provider: ProviderQuery = 
     if report_finished(request, provider_id):
         flash(request, Text("A scan is already running.", "已有扫描正在进行。"))
     else:
+        from openbeian.scanner.compliance import run_compliance
+
         tasks[provider_id] = asyncio.create_task(run_compliance(ctx_of(request), provider_id, options_of(request)))
         flash(request, Text("Scan started.", "扫描已开始。"))
     return redirect(f"/provider/scans?provider={provider_id}" if actor.role is Role.ADMIN else "/provider/scans")
@@ -174,12 +179,16 @@ CurrentActor = Annotated[Actor, Depends(require_actor)]
 
 @api_router.get("/provider/scans", tags=["scanner"], summary="The provider's latest footer-compliance run")
 def scans_api(request: Request, actor: CurrentActor, provider: ProviderQuery = None) -> dict[str, Any]:
+    from openbeian.scanner.compliance import latest_results
+
     provider_id, _ = provider_of(request, actor, provider)
     return results_json(provider_id, latest_results(ctx_of(request), provider_id))
 
 
 @api_router.post("/provider/scans", tags=["scanner"], summary="Run the provider's footer-compliance scan now")
 async def run_scans_api(request: Request, actor: CurrentActor, provider: ProviderQuery = None) -> dict[str, Any]:
+    from openbeian.scanner.compliance import latest_results, run_compliance
+
     provider_id, _ = provider_of(request, actor, provider)
     await run_compliance(ctx_of(request), provider_id, options_of(request))
     return results_json(provider_id, latest_results(ctx_of(request), provider_id))
