@@ -49,7 +49,8 @@ class AccountRepository:
             with self.conn.begin_nested():
                 account_id = new_id(
                     self.conn.execute(
-                        accounts.insert().values(
+                        accounts.insert(),
+                        dict(
                             username=username,
                             display_name=display_name,
                             role=role.value,
@@ -57,7 +58,7 @@ class AccountRepository:
                             provider_id=provider_id,
                             province_code=province_code,
                             created_at=at,
-                        )
+                        ),
                     )
                 )
         except IntegrityError:
@@ -89,7 +90,7 @@ class AccountRepository:
 
     def add_token(self, account_id: int, name: str, digest: str, at: datetime) -> None:
         self.conn.execute(
-            api_tokens.insert().values(account_id=account_id, name=name, token_digest=digest, created_at=at)
+            api_tokens.insert(), dict(account_id=account_id, name=name, token_digest=digest, created_at=at)
         )
 
     def by_token(self, digest: str) -> Account | None:
@@ -104,7 +105,7 @@ class AccountRepository:
         try:
             with self.conn.begin_nested():
                 provider_id = new_id(
-                    self.conn.execute(providers.insert().values(name=name, name_en=name_en, created_at=at))
+                    self.conn.execute(providers.insert(), dict(name=name, name_en=name_en, created_at=at))
                 )
         except IntegrityError:
             raise Conflict(Text(f"provider {name!r} exists", f"接入商 {name!r} 已存在")) from None

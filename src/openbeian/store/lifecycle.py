@@ -112,7 +112,8 @@ class LifecycleRepository:
     ) -> OrderFile:
         file_id = new_id(
             self.conn.execute(
-                order_files.insert().values(
+                order_files.insert(),
+                dict(
                     order_id=order_id,
                     purpose=purpose,
                     digest=digest,
@@ -122,7 +123,7 @@ class LifecycleRepository:
                     problems=json.dumps(list(problems), ensure_ascii=False),
                     uploaded_by=uploaded_by,
                     uploaded_at=at,
-                )
+                ),
             )
         )
         return OrderFile(file_id, order_id, purpose, digest, content_type, size, name, problems, at)
@@ -156,7 +157,7 @@ class LifecycleRepository:
             self.conn.execute(cleanup_notices.delete().where(cleanup_notices.c.id == existing.id))
         notice_id = new_id(
             self.conn.execute(
-                cleanup_notices.insert().values(number=number, reason=reason, noticed_at=at, due_at=due_at)
+                cleanup_notices.insert(), dict(number=number, reason=reason, noticed_at=at, due_at=due_at)
             )
         )
         return CleanupNotice(notice_id, number, reason, at, due_at, None)
@@ -185,7 +186,7 @@ class LifecycleRepository:
         try:
             with self.conn.begin_nested():
                 entry_id = new_id(
-                    self.conn.execute(blacklist.insert().values(kind=kind, value=value, reason=reason, created_at=at))
+                    self.conn.execute(blacklist.insert(), dict(kind=kind, value=value, reason=reason, created_at=at))
                 )
         except IntegrityError:
             raise Conflict(Text("already on the blacklist", "已在黑名单中")) from None

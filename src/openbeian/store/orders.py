@@ -50,7 +50,7 @@ class OrderRepository:
     def add(self, order: FilingOrder) -> int:
         try:
             with self.conn.begin_nested():
-                result = self.conn.execute(orders.insert().values(**self._values(order), version=1))
+                result = self.conn.execute(orders.insert(), dict(**self._values(order), version=1))
         except IntegrityError:  # uq_orders_subject_in_flight: a concurrent order of the same subject won
             raise Conflict(
                 Text(

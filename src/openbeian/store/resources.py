@@ -65,7 +65,8 @@ class ResourceRepository:
         bought_at = bought_at or at
         instance_id = new_id(
             self.conn.execute(
-                instances.insert().values(
+                instances.insert(),
+                dict(
                     provider_id=provider_id,
                     owner_id=owner_id,
                     name=name,
@@ -75,17 +76,14 @@ class ResourceRepository:
                     expires_at=expires_at,
                     billing_mode=billing_mode.value,
                     bought_at=bought_at,
-                )
+                ),
             )
         )
         return Instance(int(instance_id), provider_id, owner_id, name, region, ips, expires_at, billing_mode, bought_at)
 
     def instance(self, instance_id: int, for_update: bool = False) -> Instance | None:
         """One instance; `for_update` locks its row (PostgreSQL) so that quota checks do not race."""
-        query = select(instances).where(instances.c.id == instance_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.conn.execute(query).first()
+        row = self.conn.execute(_INSTANCE_FOR_UPDATE if for_update else _INSTANCE, {"instance_id": instance_id}).first()
         return None if row is None else _instance(row._mapping)
 
     def instances(
@@ -99,14 +97,13 @@ class ResourceRepository:
         return [_instance(r._mapping) for r in self.conn.execute(query)]
 
     def set_expiry(self, instance_id: int, expires_at: datetime) -> None:
-        self.conn.execute(instances.update().where(instances.c.id == instance_id).values(expires_at=expires_at))
+        self.conn.execute(_SET_EXPIRY, {"b_id": instance_id, "expires_at": expires_at})
 
     # -- service numbers ---------------------------------------------------------------------------
     def add_service_number(self, code: str, instance: Instance, at: datetime) -> ServiceNumber:
         self.conn.execute(
-            service_numbers.insert().values(
-                code=code, instance_id=instance.id, owner_id=instance.owner_id, created_at=at, state="free"
-            )
+            service_numbers.insert(),
+            dict(code=code, instance_id=instance.id, owner_id=instance.owner_id, created_at=at, state="free"),
         )
         return ServiceNumber(code, instance, None)
 
@@ -165,9 +162,7 @@ class ResourceRepository:
         """Authorise `grantee_id` to use the number; False if a standing grant exists already."""
         try:
             with self.conn.begin_nested():
-                self.conn.execute(
-                    service_number_grants.insert().values(code=code, grantee_id=grantee_id, granted_at=at)
-                )
+                self.conn.execute(service_number_grants.insert(), dict(code=code, grantee_id=grantee_id, granted_at=at))
         except IntegrityError:
             return False
         return True
@@ -186,7 +181,8 @@ class ResourceRepository:
         try:
             with self.conn.begin_nested():
                 self.conn.execute(
-                    hosting_credits.insert().values(
+                    hosting_credits.insert(),
+                    dict(
                         instance_id=credit.instance_id,
                         order_id=credit.order_id,
                         days=credit.days,
@@ -194,7 +190,7 @@ class ResourceRepository:
                         approved_at=credit.approved_at,
                         expires_before=credit.expires_before,
                         expires_after=credit.expires_after,
-                    )
+                    ),
                 )
         except IntegrityError:
             return False
@@ -223,7 +219,7 @@ class ResourceRepository:
 
     # -- SMS outbox --------------------------------------------------------------------------------
     def send_sms(self, phone: str, body: str, order_id: int | None, at: datetime) -> None:
-        self.conn.execute(sms_outbox.insert().values(phone=phone, body=body, order_id=order_id, created_at=at))
+        self.conn.execute(sms_outbox.insert(), dict(phone=phone, body=body, order_id=order_id, created_at=at))
 
     def outbox(self, order_id: int | None = None, limit: int = 50) -> list[SmsMessage]:
         query = select(sms_outbox).order_by(sms_outbox.c.id.desc()).limit(limit)
@@ -267,3 +263,6 @@ def _service_number(m: Any) -> ServiceNumber:
 
 # Looked up at every order step that checks the order's service number: built once.
 _NUMBER_BY_CODE = _numbers_query().where(service_numbers.c.code == bindparam("code"))
+_INSTANCE = select(instances).where(instances.c.id == bindparam("instance_id"))
+_INSTANCE_FOR_UPDATE = _INSTANCE.with_for_update()
+_SET_EXPIRY = instances.update().where(instances.c.id == bindparam("b_id"))
