@@ -296,6 +296,46 @@ def test_megabytes_pass_both_ways_at_once(run: Callable[[Coroutine[Any, Any, Non
     run(scenario())
 
 
+def test_a_client_that_stops_reading_stops_the_upstream_instead_of_filling_the_proxy(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    total = 64 << 20  # far more than the loopback socket buffers on both hops can hold
+    chunk = bytes(1 << 16)
+    sent = 0
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent
+        await reader.read(65536)  # the ClientHello
+        while sent < total:
+            writer.write(chunk)
+            await writer.drain()
+            sent += len(chunk)
+        writer.close()
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(flood, "127.0.0.1", 0)
+        try:
+            async with proxy_to(server.sockets[0].getsockname()[1]) as proxy:
+                reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+                writer.write(client_hello(FILED))
+                while True:  # wait until the upstream's writes stall on the client that does not read
+                    before = sent
+                    await asyncio.sleep(0.3)
+                    if sent == before and sent > 0:
+                        break
+                assert sent < total
+                received = 0
+                while data := await reader.read(1 << 20):
+                    received += len(data)
+                writer.close()
+                assert received == total
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    run(scenario())
+
+
 def test_ech_is_blocked_by_default_allowed_on_request_or_decided_on_its_outer_name(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
