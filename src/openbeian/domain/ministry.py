@@ -20,7 +20,8 @@ The query's `serviceType` parameter codes the kind of service: 1 website, 6 app,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from openbeian.domain.calendar import CHINA_TZ
 from openbeian.domain.numbers import ServiceType
@@ -94,6 +95,8 @@ SERVICE_TYPE_CODES: dict[ServiceType, int] = {
 LIMIT_ACCESS_YES = "是"
 LIMIT_ACCESS_NO = "否"
 RECORD_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_RECORD_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+_CHINA_OFFSET = timedelta(hours=8)
 
 
 def nature_name(kind: SubjectKind | str) -> str:
@@ -138,12 +141,15 @@ def parse_record_time(text: str) -> datetime | None:
     """An updateRecordTime (Beijing time; a bare date is midnight; ISO 8601 with a zone is accepted too) as an
     aware UTC datetime; None when it is not a time."""
     value = text.strip()
-    if len(value) == 19 and value[10] == " ":  # the usual form: skip fromisoformat's generality
+    if _RECORD_TIME.match(value):  # the usual form, read without strptime (bulk import reads millions)
         try:
-            naive = datetime.strptime(value, RECORD_TIME_FORMAT)
+            local = datetime(
+                int(value[:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]), int(value[14:16]),
+                int(value[17:19]), tzinfo=UTC,
+            )  # fmt: skip
         except ValueError:
             return None
-        return naive.replace(tzinfo=CHINA_TZ).astimezone(UTC)
+        return local - _CHINA_OFFSET
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
