@@ -200,8 +200,34 @@ def _to_ascii_labels(host: str, field: str) -> list[str]:
     return result
 
 
+# A plain host name as typed: LDH labels, the last beginning with a letter (so it cannot be an IP address).
+_PLAIN_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
 def parse_domain(text: str, field: str = "domain") -> DomainName:
     """Parse and check a domain name; raises `ValidationError` for `field` with a bilingual message."""
+    if len(text) <= _MAX_NAME and text.isascii():
+        plain = _parse_plain(text.lower())
+        if plain is not None:
+            return plain
+    return _parse_any(text, field)
+
+
+def _parse_plain(name: str) -> DomainName | None:
+    """The fast path of the hot lookups: a lower-case ASCII name without `--` (so no xn-- label to check), URL
+    parts, spaces or a trailing dot gives the same DomainName as `_parse_any` without idna or URL handling;
+    anything else (or any error to report) returns None for the full path."""
+    if "--" in name or _PLAIN_NAME.fullmatch(name) is None:
+        return None
+    suffix = _suffix_list().publicsuffix(name)
+    if suffix is None or len(suffix) >= len(name):
+        return None
+    start = name.rfind(".", 0, len(name) - len(suffix) - 1) + 1
+    return DomainName(ascii=name, unicode=name, registrable=name[start:], tld=suffix)
+
+
+def _parse_any(text: str, field: str) -> DomainName:
+    """The full path: URLs, IDN in either form, full-width characters, and the error of what is wrong."""
     if len(text) > MAX_INPUT_LENGTH:
         raise _invalid(field, "is far too long for a domain name", "太长了，不是域名")
     host = _host_of(text)
