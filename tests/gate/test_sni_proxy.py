@@ -350,7 +350,8 @@ def test_ech_is_blocked_by_default_allowed_on_request_or_decided_on_its_outer_na
             async with proxy_to(upstream.port, ech="outer") as proxy:
                 assert await exchange(proxy.port, filed_outer) == filed_outer
                 assert await exchange(proxy.port, unfiled_outer) == b""
-                assert proxy.counts == {"allowed": 1, BlockReason.NOT_ALLOWED: 1}
+                assert await exchange(proxy.port, ech_hello(None)) == b""  # no outer name: missing_sni decides
+                assert proxy.counts == {"allowed": 1, BlockReason.NOT_ALLOWED: 1, BlockReason.NO_SNI: 1}
 
     run(scenario())
 

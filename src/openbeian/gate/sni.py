@@ -14,10 +14,14 @@ raises blocks the connection (the gate fails closed).
 
 Policies for hellos that name no usable host:
     missing_sni  block | allow          a hello without SNI (clients connecting by IP address, old clients)
-    ech          block | allow | outer  an Encrypted ClientHello: its outer SNI is only the public name. `outer`
-                                        decides on that name, which is the real host when the ECH extension is
-                                        GREASE (browsers send it when they have no ECH key) and the upstream
-                                        does not do ECH.
+    ech          block | allow | outer  an Encrypted ClientHello (extension 0xfe0d): its outer SNI is only the
+                                        public name. `allow` forwards without deciding; `outer` decides on the
+                                        outer name.
+
+Mind the `ech` default (`block`, as the issue asks): Chrome and other BoringSSL clients send a GREASE ECH
+extension (random bytes, the real host in the outer SNI) on every connection to a site that publishes no ECH key,
+so `block` turns them all away. When the upstream does not do ECH, `outer` is exact: a TLS server that cannot
+decrypt the ECH answers for the outer name, so the outer name is the host the client reaches.
 
 Relaying is done with asyncio protocols, not streams: each chunk goes straight from one transport to the other,
 with backpressure (a side whose write buffer is full pauses reading on the other side) and half-close (an EOF
@@ -219,6 +223,8 @@ class _ClientSide(asyncio.Protocol):
         if self._deciding:
             self._block(BlockReason.CLOSED_EARLY, None)
             return False
+        if self._client_eof:
+            return True  # told again after a paused transport resumed reading
         self._client_eof = True
         if self._upstream is not None:
             self._send_eof(self._upstream)
@@ -293,6 +299,8 @@ class _ClientSide(asyncio.Protocol):
             self._client.write(data)
 
     def upstream_eof(self) -> bool:
+        if self._upstream_eof:
+            return True
         self._upstream_eof = True
         if self._client is not None:
             self._send_eof(self._client)
