@@ -32,6 +32,8 @@ class Settings:
     upload_dir: str = ""
     upload_max_bytes: int = 10 * 1024 * 1024
     backdrop_colour: str = "#0055aa"
+    rate_limit_per_minute: int = 6000
+    rate_limit_burst: int = 2000
 
     HELP: ClassVar[dict[str, str]] = {
         "database_url": "Database URL: sqlite:///FILE (default sqlite:///openbeian.db) or postgresql+psycopg://USER@HOST/DB",
@@ -49,6 +51,11 @@ class Settings:
         "next to the SQLite database file (or the working directory)",
         "upload_max_bytes": "Largest accepted upload in bytes (default 10485760 = 10 MB)",
         "backdrop_colour": "Colour of the provider's photo backdrop (幕布), #RRGGBB (default #0055aa, a typical blue)",
+        "rate_limit_per_minute": "Public registry API: requests a minute each client (its API token's account, "
+        "else its address) may make, per worker process; past it the API answers 429 with Retry-After. 0 turns the "
+        "limit off (default 6000)",
+        "rate_limit_burst": "Public registry API: requests a client may make at once before the per-minute rate "
+        "applies (default 2000); a batch query counts one request per 10 items",
     }
 
 

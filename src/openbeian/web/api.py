@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
 
 from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import Stage, Trigger
 from openbeian.errors import ValidationError
+from openbeian.gate import feed
 from openbeian.services.accounts import AccountService
 from openbeian.services.context import Context
 from openbeian.services.numbers import number_report
 from openbeian.services.orders import OrderService
-from openbeian.services.registry import RegistryService
 from openbeian.store.orders import OrderSummary
 from openbeian.web.auth import require_actor
 from openbeian.web.schemas import ActionIn, LoginIn, OrderIn, SmsCodeIn
@@ -113,27 +114,47 @@ def order_detail(order: FilingOrder, actions: list[Trigger] | None = None) -> di
     }
 
 
-@router.get("/registry", tags=["registry"], summary="Query the public registry")
-def registry_query(
+# GET /registry and POST /registry/batch: web/registry_api.py (plain ASGI, before FastAPI's routing).
+
+
+@router.get(
+    "/registry/changes",
+    tags=["registry"],
+    summary="Registry changes after a sequence number (the enforcement gates follow this)",
+    description=(
+        "Every change that affects a gate's decision, in sequence order: site_approved, site_cancelled,"
+        " subject_cancelled, site_changed, access_added, access_changed, access_cancelled, blacklisted,"
+        " cleanup_noticed, cleanup_cured (empty-shell notices) and order_review (an order's domains entering or"
+        " leaving review). Each change carries `gate`: the absolute state now of the sites and domains it touched"
+        " (sites: number, status active|cancelled|suspended, domains, providers {id: [access IPs]}, notice_due;"
+        " domains: domain, site, blacklisted, review {provider_id, access_passed}), so a replica applies it without"
+        " a database. `wait=SECONDS` (at most 30) long-polls: the answer comes as soon as a change commits."
+        " 410 Gone when `since` is ahead of the log or too far behind it: take /registry/snapshot, then follow."
+    ),
+    responses={410: {"description": "since is unknown here or too far behind: take a snapshot"}},
+)
+async def registry_changes(
     request: Request,
-    domain: Annotated[str | None, Query(description="a domain, either IDN form; subdomains match")] = None,
-    number: Annotated[str | None, Query(description="a filing number, any accepted spelling")] = None,
-    subject: Annotated[str | None, Query(description="part of the subject's name")] = None,
-) -> dict[str, Any]:
-    records = RegistryService(ctx_of(request)).query(domain, number, subject)
-    query = {k: v for k, v in (("domain", domain), ("number", number), ("subject", subject)) if v}
-    return {"query": query, "records": [r.to_dict() for r in records]}
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    wait: Annotated[float, Query(ge=0, le=feed.MAX_WAIT)] = 0,
+) -> Any:
+    return await feed.changes_response(ctx_of(request).db.engine, since, limit, wait)
 
 
-@router.get("/registry/changes", tags=["registry"], summary="Registry changes after a sequence number")
-def registry_changes(
-    request: Request, since: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 1000
-) -> dict[str, Any]:
-    with ctx_of(request).db.unit_of_work(readonly=True) as uow:
-        changes = uow.registry.changes_since(since, limit)
-    for change in changes:
-        change["at"] = change["at"].isoformat()  # type: ignore[attr-defined]
-    return {"since": since, "changes": changes}
+@router.get(
+    "/registry/snapshot",
+    tags=["registry"],
+    summary="The gates' decision state as JSON Lines, consistent at a sequence number",
+    description=(
+        "First line {seq, providers}; then one {site: ...} line per filed site (the state the change feed"
+        " carries) and one {domain: ...} line per domain blacklisted or held by an order in review. A replica"
+        " that starts cold or falls behind loads this, then follows /registry/changes?since=seq."
+    ),
+    response_class=StreamingResponse,
+)
+def registry_snapshot(request: Request) -> StreamingResponse:
+    return feed.snapshot_response(ctx_of(request).db.engine)
 
 
 @router.get("/numbers/parse", tags=["numbers"], summary="Parse and canonicalise a filing, licence or police number")

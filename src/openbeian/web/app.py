@@ -21,7 +21,16 @@ from openbeian.config import Settings
 from openbeian.errors import NotFound, OpenBeianError, Text
 from openbeian.services.context import Context, context_from_settings
 from openbeian.store.uow import Database
-from openbeian.web import api, eligibility, lifecycle_api, lifecycle_pages, pages, resources_api, scan_pages
+from openbeian.web import (
+    api,
+    eligibility,
+    lifecycle_api,
+    lifecycle_pages,
+    pages,
+    registry_api,
+    resources_api,
+    scan_pages,
+)
 from openbeian.web.errors import language_of, status_of
 
 logger = logging.getLogger("openbeian")
@@ -68,6 +77,7 @@ def create_app(
     app.include_router(scan_pages.router)
     app.include_router(scan_pages.api_router)
     pages.mount_static(app)
+    registry_api.install(app, ctx, settings)  # the public registry routes, answered before FastAPI's routing
 
     def lang(request: Request) -> str:
         return language_of(
