@@ -9,8 +9,10 @@ import asyncio
 import datetime
 import hashlib
 import logging
+import signal
 import socket
 import ssl
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -433,6 +435,46 @@ def test_each_blocked_connection_logs_one_info_line(caplog: pytest.LogCaptureFix
     assert lines[0].levelno == logging.INFO
     assert "blocked 127.0.0.1:" in lines[0].getMessage()
     assert lines[0].getMessage().endswith(f"host={UNFILED} reason=not_allowed")
+
+
+def test_run_sni_proxy_serves_until_sigterm_and_then_exits_cleanly() -> None:
+    program = (
+        "import logging, sys\n"
+        "from openbeian.gate.sni import run_sni_proxy\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+        f"run_sni_proxy(sys.argv[1], sys.argv[2], lambda host: host == {FILED!r})\n"
+    )
+
+    async def scenario() -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        async with echo_server() as upstream:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                program,
+                f"127.0.0.1:{port}",
+                f"127.0.0.1:{upstream.port}",
+                stdout=asyncio.subprocess.PIPE,
+            )
+            try:
+                assert process.stdout is not None
+                listening = await asyncio.wait_for(process.stdout.readline(), TIMEOUT)
+                assert f"listening on 127.0.0.1:{port}".encode() in listening
+                hello = client_hello(FILED)
+                assert await exchange(port, hello) == hello
+                assert await exchange(port, client_hello(UNFILED)) == b""
+                process.send_signal(signal.SIGTERM)
+                assert await asyncio.wait_for(process.wait(), TIMEOUT) == 0
+                rest = await process.stdout.read()
+                assert f"host={UNFILED} reason=not_allowed".encode() in rest
+            finally:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+
+    asyncio.run(scenario())
 
 
 def test_unknown_policies_are_refused() -> None:
