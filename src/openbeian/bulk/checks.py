@@ -21,7 +21,7 @@ from openbeian.domain.sites import MAX_DOMAINS_PER_SITE
 from openbeian.domain.subjects import ORGANISATION_DOCUMENTS, DocumentType, IdDocument, SubjectKind
 from openbeian.errors import ValidationError
 
-_COL = {name: i for i, name in enumerate(INPUT_COLUMNS)}
+assert len(INPUT_COLUMNS) == 20  # RowChecker.check unpacks them in this order
 _APP_ID = re.compile(r"^[A-Za-z0-9_.\-]{3,128}$")
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -40,7 +40,7 @@ AUTHORITIES: dict[SubjectKind, str] = {
 STATUSES = ("active", "cancelled")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Filing:
     """One checked row: a site and its subject, ready for the tables (times are aware UTC)."""
 
@@ -97,49 +97,50 @@ class RowChecker:
 
     def __init__(self) -> None:
         self._suffixes: dict[str, bool] = {}
-        self._last_subject: tuple[str, ParsedNumber | None] = ("", None)
+        self._last_key: tuple[str, ...] = ()
+        self._last_part: tuple[ParsedNumber | None, str, SubjectKind | None, str, str | None, tuple[str, ...]] = (
+            None, "", None, "", None, (),
+        )  # fmt: skip
         self._prefixes = {p.abbr: p for p in all_provinces()}
 
     def check(self, row: RawRow) -> Filing | BadRow:
         if row.unreadable is not None:
             return BadRow(row.line, (row.unreadable,))
-        v = row.values
-        reasons: list[str] = []
-        subject = self._subject_number(v[_COL["mainLicence"]].strip(), reasons)
-        site = self._site_number(v[_COL["serviceLicence"]].strip(), subject, reasons)
-        name = " ".join(v[_COL["unitName"]].split())
-        if not 2 <= len(name) <= 100:
-            reasons.append("unitName: must be 2 to 100 characters")
-        kind = kind_of_nature(v[_COL["natureName"]])
-        if kind is None:
-            reasons.append(f"natureName: unknown subject nature {v[_COL['natureName']]!r}")
-        key, credit_code = self._document(kind, v, reasons)
-        site_name = " ".join(v[_COL["serviceName"]].split())
+        (unit, nature, main, service, service_name, domain_text, home, content, leader_text, limited, approved_text,
+         credit_text, key_text, app_text, provider_text, police_text, status, cancel_text, main_status,
+         id_number) = row.values  # fmt: skip
+        subject_key = (main, unit, nature, credit_text, key_text, id_number)
+        if subject_key != self._last_key:
+            self._last_key, self._last_part = subject_key, self._subject_part(*subject_key)
+        subject, name, kind, key, credit_code, subject_reasons = self._last_part
+        reasons = list(subject_reasons)
+        site = self._site_number(service.strip(), subject, reasons)
+        site_name = " ".join(service_name.split())
         if not 1 <= len(site_name) <= 100:
             reasons.append("serviceName: must be 1 to 100 characters")
         service_type = site.service_type if site is not None else None
-        domains = self._domains(v[_COL["domain"]], service_type, reasons)
-        approved_at = parse_record_time(v[_COL["updateRecordTime"]])
+        domains = self._domains(domain_text, service_type, reasons)
+        approved_at = parse_record_time(approved_text)
         if approved_at is None:
-            reasons.append(f"updateRecordTime: {v[_COL['updateRecordTime']]!r} is not a time (2024-05-06 10:20:30)")
-        limit_access = parse_limit_access(v[_COL["limitAccess"]])
+            reasons.append(f"updateRecordTime: {approved_text!r} is not a time (2024-05-06 10:20:30)")
+        limit_access = parse_limit_access(limited)
         if limit_access is None:
-            reasons.append(f"limitAccess: {v[_COL['limitAccess']]!r} is neither 是 nor 否")
-        app_id = v[_COL["appId"]].strip() or None
+            reasons.append(f"limitAccess: {limited!r} is neither 是 nor 否")
+        app_id = app_text.strip() or None
         if service_type not in (None, ServiceType.WEBSITE) and (app_id is None or not _APP_ID.match(app_id)):
             reasons.append("appId: apps, mini programs and quick apps need their package name or app id")
-        providers = tuple(p.strip() for p in v[_COL["providers"]].split(SEPARATOR) if p.strip())
+        providers = tuple(p.strip() for p in provider_text.split(SEPARATOR) if p.strip())
         if any(len(p) > 100 or "\n" in p for p in providers):
             reasons.append("providers: a provider's name has at most 100 characters")
-        police = self._police(v[_COL["policeNumber"]].strip(), subject, reasons)
-        cancelled_at, subject_cancelled = self._status(v, approved_at, reasons)
-        home_url = v[_COL["homeUrl"]].strip() or None
+        police = self._police(police_text.strip(), reasons) if police_text else None
+        cancelled_at, subject_cancelled = self._status(status, cancel_text, main_status, approved_at, reasons)
+        home_url = home.strip() or None
         if home_url is not None and (len(home_url) > 300 or not home_url.lower().startswith(("http://", "https://"))):
             reasons.append("homeUrl: an http:// or https:// URL of at most 300 characters")
-        content_types = v[_COL["contentTypeName"]].strip() or None
+        content_types = content.strip() or None
         if content_types is not None and len(content_types) > 200:
             reasons.append("contentTypeName: at most 200 characters")
-        leader = " ".join(v[_COL["leaderName"]].split()) or None
+        leader = " ".join(leader_text.split()) or None
         if leader is not None and len(leader) > 40:
             reasons.append("leaderName: at most 40 characters")
         if reasons:
@@ -175,11 +176,23 @@ class RowChecker:
             cancelled_at=cancelled_at,
         )
 
+    def _subject_part(
+        self, main: str, unit: str, nature: str, credit: str, key: str, id_number: str
+    ) -> tuple[ParsedNumber | None, str, SubjectKind | None, str, str | None, tuple[str, ...]]:
+        """What a row says of its subject, checked once for the consecutive rows of one subject."""
+        reasons: list[str] = []
+        subject = self._subject_number(main.strip(), reasons)
+        name = " ".join(unit.split())
+        if not 2 <= len(name) <= 100:
+            reasons.append("unitName: must be 2 to 100 characters")
+        kind = kind_of_nature(nature)
+        if kind is None:
+            reasons.append(f"natureName: unknown subject nature {nature!r}")
+        document, credit_code = self._document(kind, credit, key, id_number, reasons)
+        return subject, name, kind, document, credit_code, tuple(reasons)
+
     # -- numbers ---------------------------------------------------------------------------------------
     def _subject_number(self, text: str, reasons: list[str]) -> ParsedNumber | None:
-        last_text, last = self._last_subject
-        if text == last_text and last is not None:
-            return last
         parsed = self._number(text, "mainLicence", reasons)
         if parsed is None:
             return None
@@ -189,7 +202,6 @@ class RowChecker:
         if parsed.service_seq is not None:
             reasons.append(f"mainLicence: {parsed.canonical} is a site's number; give the subject's (without -n)")
             return None
-        self._last_subject = (text, parsed)
         return parsed
 
     def _site_number(self, text: str, subject: ParsedNumber | None, reasons: list[str]) -> ParsedNumber | None:
@@ -214,9 +226,7 @@ class RowChecker:
             reasons.append(f"{column}: {exc.text.en}")
             return None
 
-    def _police(self, text: str, subject: ParsedNumber | None, reasons: list[str]) -> str | None:
-        if not text:
-            return None
+    def _police(self, text: str, reasons: list[str]) -> str | None:
         parsed = try_parse(text)
         if parsed is None or parsed.kind is not NumberKind.POLICE_FILING:
             reasons.append(f"policeNumber: {text!r} is not a police filing number (京公网安备…号)")
@@ -224,10 +234,12 @@ class RowChecker:
         return parsed.canonical
 
     # -- document ----------------------------------------------------------------------------------------
-    def _document(self, kind: SubjectKind | None, v: tuple[str, ...], reasons: list[str]) -> tuple[str, str | None]:
-        code = "".join(v[_COL["creditCode"]].split()).upper()
-        given_key = v[_COL["documentKey"]].strip().lower()
-        id_number = "".join(v[_COL["idNumber"]].split()).upper()
+    def _document(
+        self, kind: SubjectKind | None, credit: str, key: str, id_text: str, reasons: list[str]
+    ) -> tuple[str, str | None]:
+        code = "".join(credit.split()).upper()
+        given_key = key.strip().lower()
+        id_number = "".join(id_text.split()).upper()
         if given_key and not _KEY.match(given_key):
             reasons.append("documentKey: 64 hexadecimal digits (sha256)")
             return "", None
@@ -306,20 +318,20 @@ class RowChecker:
         return known
 
     def _status(
-        self, v: tuple[str, ...], approved_at: datetime | None, reasons: list[str]
+        self, status_text: str, cancel_text: str, main_text: str, approved_at: datetime | None, reasons: list[str]
     ) -> tuple[datetime | None, bool]:
-        status = v[_COL["status"]].strip() or "active"
-        main_status = v[_COL["mainStatus"]].strip() or "active"
+        status = status_text.strip() or "active"
+        main_status = main_text.strip() or "active"
         if status not in STATUSES or main_status not in STATUSES:
             reasons.append("status / mainStatus: active or cancelled")
             return None, False
         if main_status == "cancelled" and status != "cancelled":
             reasons.append("status: a cancelled subject's sites are cancelled")
         if status == "active":
-            if v[_COL["cancelTime"]].strip():
+            if cancel_text.strip():
                 reasons.append("cancelTime: only for a cancelled site")
             return None, False
-        cancelled_at = parse_record_time(v[_COL["cancelTime"]])
+        cancelled_at = parse_record_time(cancel_text)
         if cancelled_at is None:
             reasons.append("cancelTime: a cancelled site needs its cancellation time (2024-05-06 10:20:30)")
         elif approved_at is not None and cancelled_at < approved_at:

@@ -18,8 +18,14 @@ equal `provider_ids` copy; providers are created by name when unknown) and the c
 writes (services/issuing.py): "site_approved", then "site_cancelled" for a cancelled site and
 "subject_cancelled" for a cancelled subject, each at the filing's own time.
 
-Name-search triggers: SQLite triggers on registry_subjects (the FTS index of migration 0005) fire for each
-imported subject like for any insert; they are not dropped (measured in bench/registry_import.py).
+The name-search index (store/search_index.py, migration 0005) is the one thing handled apart, here in
+`_search_index_suspended`: kept row by row, it costs more than the rest of a subject's import (SQLite: its
+triggers compute each name's bigrams; PostgreSQL: two GIN indexes). When the file is large next to the registry
+(an estimated row count, from the file's size, above `suspend_search_above` and above the subjects already
+filed), the index is suspended (triggers / GIN indexes dropped) for the load and rebuilt over every name before
+the commit, in the same transaction: a rolled-back import leaves the index as it was. Otherwise the triggers
+stay. Other secondary indexes stay: bench/registry_import.py measures that dropping and re-creating them gains
+little next to the unique indexes, which the import needs to find conflicts.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from typing import Any
 from openbeian.bulk.checks import BadRow, Filing, RowChecker
 from openbeian.bulk.formats import FileFormat, RowSource
 from openbeian.bulk.sinks import Sink, open_sink
+from openbeian.store import search_index
 from openbeian.store.uow import Database
 
 BATCH = 5_000
@@ -85,6 +92,10 @@ class _Rows:
     created: dict[str, _Subject] = field(default_factory=dict)
 
 
+BYTES_PER_ROW = 250  # about what a generated row takes: estimates a file's rows from its size
+SUSPEND_SEARCH_ABOVE = 50_000
+
+
 def import_registry(
     db: Database,
     path: Path,
@@ -92,6 +103,7 @@ def import_registry(
     now: datetime,
     skip_bad: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    suspend_search_above: int = SUSPEND_SEARCH_ABOVE,
 ) -> ImportReport:
     """Import a registry file; `progress(bytes read, file size)` is called after each batch."""
     source = RowSource(path, file_format)
@@ -100,6 +112,10 @@ def import_registry(
     committed = False
     try:
         checker = RowChecker()
+        estimate = source.size // BYTES_PER_ROW
+        suspend = estimate > suspend_search_above and estimate > loader.subject_count()
+        if suspend:
+            search_index.suspend(sink.dialect, sink.script)
         batch: list[Filing] = []
         for raw_row in source:
             loader.report.rows += 1
@@ -114,6 +130,8 @@ def import_registry(
                 if progress is not None:
                     progress(source.position, source.size)
         loader.load(batch)
+        if suspend:
+            search_index.rebuild(sink.dialect, sink.script, sink.fetch_one)
     except BaseException:
         sink.finish(False, {})
         raise
@@ -138,6 +156,9 @@ class _Loader:
         self.subject_id = int(sink.query("SELECT COALESCE(MAX(id), 0) FROM registry_subjects")[0][0])
         self.site_id = int(sink.query("SELECT COALESCE(MAX(id), 0) FROM registry_sites")[0][0])
         self._first_ids = (self.subject_id, self.site_id)
+
+    def subject_count(self) -> int:
+        return int(self.sink.query("SELECT COUNT(*) FROM registry_subjects")[0][0])
 
     def last_ids(self) -> dict[str, int]:
         ids = {}
@@ -233,6 +254,7 @@ class _Loader:
             next_seq[f.subject_number] = max(next_seq.get(f.subject_number, 0), f.seq + 1)
         cancelled_subjects: list[Filing] = []
         for f in filings:
+            approved, cancelled = time(f.approved_at), time(f.cancelled_at)
             subject = rows.created.get(f.subject_number) or known[f.subject_number]
             if subject.id == 0:  # first met in this write: file it
                 self.subject_id += 1
@@ -250,8 +272,8 @@ class _Loader:
                         f.document_key,
                         next_seq.pop(f.subject_number),
                         "cancelled" if f.subject_cancelled else "active",
-                        time(f.approved_at),
-                        time(f.cancelled_at) if f.subject_cancelled else None,
+                        approved,
+                        cancelled if f.subject_cancelled else None,
                         f.credit_code,
                     )
                 )
@@ -270,10 +292,10 @@ class _Loader:
                     f.service_type.value,
                     f.app_id,
                     "active" if f.cancelled_at is None else "cancelled",
-                    json.dumps(provider_ids),
-                    time(f.approved_at),
+                    _JSON.encode(provider_ids),
+                    approved,
                     f.police_number,
-                    time(f.cancelled_at),
+                    cancelled,
                     f.home_url,
                     f.content_types,
                     f.leader_name,
@@ -283,11 +305,11 @@ class _Loader:
             rows.links.extend((site_id, p, "[]") for p in provider_ids)
             rows.domains.extend((d, site_id) for d in f.domains)
             payload = {"domains": list(f.domains), "provider_ids": provider_ids, "service_type": f.service_type.value}
-            rows.changes.append((time(f.approved_at), "site_approved", f.subject_number, f.site_number, _json(payload)))
+            rows.changes.append((approved, "site_approved", f.subject_number, f.site_number, _json(payload)))
             if f.cancelled_at is not None:
                 rows.changes.append(
                     (
-                        time(f.cancelled_at),
+                        cancelled,
                         "site_cancelled",
                         f.subject_number,
                         f.site_number,
@@ -367,5 +389,8 @@ class _Loader:
         self.report.bad.append(BadRow(f.line, (reason,)))
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _json(payload: dict[str, object]) -> str:
-    return json.dumps(payload, ensure_ascii=False)
+    return _JSON.encode(payload)

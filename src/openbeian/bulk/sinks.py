@@ -34,6 +34,17 @@ class Sink(Protocol):
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
+    def script(self, sql: str) -> None:
+        """One statement without parameters (DDL)."""
+        ...
+
+    def fetch_one(self, sql: str) -> Any:
+        """The first column of the first row, or None."""
+        ...
+
+    @property
+    def dialect(self) -> str: ...
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
 
     def insert_returning_id(self, table: str, columns: Sequence[str], row: Sequence[Any]) -> int: ...
@@ -62,6 +73,7 @@ def _naive_utc(at: datetime) -> datetime:
 
 class SqliteSink:
     integrity_error = sqlite3.IntegrityError
+    dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -81,6 +93,13 @@ class SqliteSink:
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql.replace("%s", "?"), rows)
+
+    def script(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def fetch_one(self, sql: str) -> Any:
+        row = self.conn.execute(sql).fetchone()
+        return None if row is None else row[0]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -119,6 +138,8 @@ class SqliteSink:
 
 
 class PostgresSink:
+    dialect = "postgresql"
+
     def __init__(self, conn: Any) -> None:
         import psycopg
 
@@ -138,6 +159,13 @@ class PostgresSink:
         if rows:
             with self.conn.cursor() as cursor:
                 cursor.executemany(sql.replace("MAX(", "GREATEST("), rows)
+
+    def script(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def fetch_one(self, sql: str) -> Any:
+        row = self.conn.execute(sql).fetchone()
+        return None if row is None else row[0]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
