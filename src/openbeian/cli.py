@@ -14,6 +14,7 @@ import click
 from rich.table import Table
 
 from openbeian import __version__
+from openbeian.cli_gate import gate
 from openbeian.cli_resources import instances
 from openbeian.cli_rules import rules
 from openbeian.cli_scan import scan
@@ -325,6 +326,7 @@ def tokens_create(username: str, name: str, as_json: bool) -> None:
         click.echo(token)
 
 
+main.add_command(gate)
 main.add_command(instances)
 main.add_command(rules)
 main.add_command(scan)

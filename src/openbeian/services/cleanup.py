@@ -72,6 +72,7 @@ class CleanupService:
                 notice = uow.lifecycle.add_notice(shell.number, shell.reason, now, due)
                 if notice is not None:
                     noticed.append(notice)
+                    _record_site_notice(uow, now, "cleanup_noticed", notice)
             uow.commit()
         return noticed
 
@@ -84,6 +85,7 @@ class CleanupService:
             for notice in uow.lifecycle.open_notices(due_before=at):
                 if not uow.registry.is_empty_shell(notice.number, notice.reason):
                     uow.lifecycle.resolve_notice(notice.id, "cured", at)
+                    _record_site_notice(uow, at, "cleanup_cured", notice)
                     continue
                 site = uow.registry.site_by_number(notice.number) if notice.reason == "empty_site" else None
                 subject = uow.registry.subject_by_number(site.subject_number if site else notice.number)
@@ -125,6 +127,12 @@ class CleanupService:
             raise ValidationError.for_field("reason", "give the reason", "请填写原因")
         with self.ctx.db.unit_of_work() as uow:
             entry = uow.lifecycle.blacklist_add(kind, value, reason.strip(), self.ctx.clock.now())
+            # The gates block what is blacklisted: a domain, or every site of a filed subject (by number only: the
+            # document key stays out of the public change log).
+            if kind == "domain":
+                uow.registry.record_change(entry.created_at, "blacklisted", "", None, {"domain": value})
+            elif (subject := uow.registry.subject_by_document(value)) is not None:
+                uow.registry.record_change(entry.created_at, "blacklisted", subject.number, None, {"kind": "subject"})
             uow.commit()
         return entry
 
@@ -132,3 +140,13 @@ class CleanupService:
         _officer(actor)
         with self.ctx.db.unit_of_work(readonly=True) as uow:
             return uow.lifecycle.blacklist_entries()
+
+
+def _record_site_notice(uow: UnitOfWork, at: datetime, action: str, notice: CleanupNotice) -> None:
+    """A notice on an empty site suspends it at the gates when it runs out: log it (and its cure) for them."""
+    if notice.reason != "empty_site":
+        return
+    site = uow.registry.site_by_number(notice.number)
+    if site is not None:
+        payload: dict[str, object] = {"due_at": notice.due_at.isoformat()}
+        uow.registry.record_change(at, action, site.subject_number, site.number, payload)

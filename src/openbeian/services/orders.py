@@ -208,6 +208,7 @@ class OrderService:
             if actor.role is Role.APPLICANT and order.applicant_id != actor.account_id:
                 raise NotFound(Text(f"order {order_id} not found", f"未找到订单 {order_id}"))
             before = len(order.history)
+            review_before = gate_review(order)
             if trigger is Trigger.SUBMIT and order.stage is Stage.DRAFT:
                 self._check_rules(order)
             order.move(trigger, actor, now, self.ctx.calendar, note)  # checks the stage and the role first
@@ -217,6 +218,7 @@ class OrderService:
                     ResourceService.consume(uow, order.service_number, order_id)
                     ResourceService.credit_free_hosting(uow, order, now)
             self._on_enter(uow, order)
+            record_review_change(uow, order, review_before, now)
             uow.orders.save(order)
             told = self.notifications.claim_order_changes(uow, order, before)
             uow.commit()
@@ -280,7 +282,9 @@ class OrderService:
             if actor.role not in (Role.APPLICANT, Role.ADMIN, Role.SYSTEM):
                 raise PermissionDenied(Text("only the applicant enters the SMS code", "只有申请人可以输入短信验证码"))
             before = len(order.history)
+            review_before = gate_review(order)
             outcome = order.check_sms(code, now, self.ctx.calendar)
+            record_review_change(uow, order, review_before, now)
             uow.orders.save(order)
             told = self.notifications.claim_order_changes(uow, order, before)
             uow.commit()
@@ -418,6 +422,7 @@ class OrderService:
                 order = uow.orders.get(summary.id)
                 passed = order.first_review_passed_at
                 if passed is not None and now > passed + timedelta(days=ACCESS_REVIEW_VALID_DAYS):
+                    review_before = gate_review(order)
                     order.move(
                         Trigger.EXPIRE,
                         SYSTEM,
@@ -427,6 +432,7 @@ class OrderService:
                         f" / 初审已超过 {ACCESS_REVIEW_VALID_DAYS} 天",
                     )
                     self._on_enter(uow, order)
+                    record_review_change(uow, order, review_before, now)
                     uow.orders.save(order)
                     moved.append(order)
                     told += self.notifications.claim_order_changes(uow, order, len(order.history) - 1)
@@ -444,10 +450,30 @@ class OrderService:
             for summary in uow.orders.find(past_24_hours):
                 order = uow.orders.get(summary.id)
                 if order.sms is not None and now > order.sms.expires_at:
+                    review_before = gate_review(order)
                     order.check_sms("", now, self.ctx.calendar)
+                    record_review_change(uow, order, review_before, now)
                     uow.orders.save(order)
                     moved.append(order)
                     told += self.notifications.claim_order_changes(uow, order, len(order.history) - 1)
             uow.commit()
         self.notifications.send(told)
         return [o.id or 0 for o in moved]
+
+
+def gate_review(order: FilingOrder) -> str | None:
+    """How the enforcement gate sees the order's domains: "review" (held: pending), "access_passed" (an add-access
+    order past its first review: allowed for its provider, see gate/decision.py) or None (a draft, or ended)."""
+    if order.stage is Stage.DRAFT or order.stage.is_final:
+        return None
+    if order.kind is OrderKind.ADD_ACCESS and order.stage is not Stage.PROVIDER_REVIEW:
+        return "access_passed"
+    return "review"
+
+
+def record_review_change(uow: UnitOfWork, order: FilingOrder, before: str | None, at: datetime) -> None:
+    """Orders entering and leaving review change the gate's decision on their domains: log it for the gates."""
+    after = gate_review(order)
+    if after != before and order.claimed_domains:
+        payload: dict[str, object] = {"domains": list(order.claimed_domains), "review": after}
+        uow.registry.record_change(at, "order_review", order.subject_number or "", None, payload)

@@ -1,0 +1,193 @@
+"""The gate's decision, pure: what an access provider's edge does with a request for a host.
+
+Vocabulary (stable strings: headers, JSON and the change feed carry them):
+
+- `allowed`: the host, or a parent domain of it, has an active filing whose access includes the provider (any
+  provider when none is given: the registry's view). A filing covers its subdomains; parents are tried from the
+  host up, so www.example.com.cn is covered by a filing of example.com.cn. No public suffix is ever filed, so
+  the walk needs no public suffix list on the hot path.
+- `pending`: not (yet) allowed because an order holding the domain is in review (submitted, not a draft).
+  One exception, our choice: an **add-access** order (接入备案) of a site that is already filed is `allowed`
+  for the new provider once that provider's first review passed (reason `access_in_review`). The site and its
+  subject are already filed and checked by the regulator; the open question is only the hosting relation, and the
+  provider that passed the first review has checked the customer and the site itself. Before the first review it
+  is `pending` like any other order.
+- `suspended`: the filing was cancelled, the subject or the domain is blacklisted, or an empty-shell notice
+  (空壳清理) on the site ran out and the regulator's timer has not cancelled it yet.
+- `unknown`: everything else, with a reason.
+
+Reasons: `filed`, `access_in_review` (allowed); `in_review` (pending, or unknown when the order is with another
+provider); `cancelled`, `blacklisted`, `empty_shell` (suspended); `not_filed`, `filed_elsewhere`, `ip_literal`,
+`no_registrable_domain`, `wrong_server_address`, `bad_host` (unknown).
+
+Hosts are normalised as the registry does (openbeian.domain.domains): case, a trailing dot, a port and IDN to
+punycode; plain ascii host names take a fast path that never calls idna.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from openbeian.domain.domains import _suffix_list, parse_domain
+from openbeian.errors import ValidationError
+
+
+class Decision(StrEnum):
+    ALLOWED = "allowed"
+    PENDING = "pending"
+    SUSPENDED = "suspended"
+    UNKNOWN = "unknown"
+
+
+class Reason(StrEnum):
+    FILED = "filed"
+    ACCESS_IN_REVIEW = "access_in_review"
+    IN_REVIEW = "in_review"
+    CANCELLED = "cancelled"
+    BLACKLISTED = "blacklisted"
+    EMPTY_SHELL = "empty_shell"
+    NOT_FILED = "not_filed"
+    FILED_ELSEWHERE = "filed_elsewhere"
+    IP_LITERAL = "ip_literal"
+    NO_REGISTRABLE_DOMAIN = "no_registrable_domain"
+    WRONG_SERVER_ADDRESS = "wrong_server_address"
+    BAD_HOST = "bad_host"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A decision with its reason; `site_number` is the filing that decided it, when there is one."""
+
+    decision: Decision
+    reason: Reason
+    site_number: str | None = None
+    host: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOWED
+
+    def to_dict(self, provider: str | None = None) -> dict[str, str | None]:
+        return {
+            "host": self.host,
+            "decision": self.decision.value,
+            "reason": self.reason.value,
+            "site_number": self.site_number,
+            "provider": provider,
+        }
+
+
+def verdict(decision: Decision, reason: Reason) -> Verdict:
+    """The shared verdict without a site number (verdicts are immutable: one object per pair)."""
+    return _SHARED[(decision, reason)]
+
+
+_SHARED = {(d, r): Verdict(d, r) for d in Decision for r in Reason}
+
+
+# -- host names ---------------------------------------------------------------------------------------------
+_PLAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+_IPV4ISH = re.compile(r"[0-9.]+")
+
+
+class BadHost(ValueError):
+    """The host is not a name the gate can decide on; `reason` says why (ip_literal, no_registrable_domain...)."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+def normalise_host(host: str) -> str:
+    """The ascii (A-label) lower-case name of a Host header value; raises BadHost.
+
+    Drops a port and one trailing dot. IP literals (v4, v6 in brackets) are `ip_literal`; a single label or a
+    name the registry would refuse is `no_registrable_domain` / `bad_host`.
+    """
+    if ":" in host:
+        if host.startswith("["):
+            raise BadHost(Reason.IP_LITERAL)
+        name, _, port = host.rpartition(":")
+        if not port.isdigit() and port:
+            if _is_ip(host):
+                raise BadHost(Reason.IP_LITERAL)
+            raise BadHost(Reason.BAD_HOST)
+        if ":" in name:
+            raise BadHost(Reason.IP_LITERAL if _is_ip(name) or _is_ip(host) else Reason.BAD_HOST)
+        host = name
+    name = host.lower()
+    if name.endswith("."):
+        name = name[:-1]
+    if name.isascii() and _PLAIN.fullmatch(name) and "--" not in name:
+        if "." not in name:
+            raise BadHost(Reason.NO_REGISTRABLE_DOMAIN)
+        if _IPV4ISH.fullmatch(name):
+            raise BadHost(Reason.IP_LITERAL)
+        if ".." in name or len(name) > 253:
+            raise BadHost(Reason.BAD_HOST)
+        return name
+    return _slow_normalise(host)
+
+
+@lru_cache(maxsize=4096)
+def _slow_normalise(host: str) -> str:
+    """IDN, xn-- labels and anything unusual: the registry's own parser (cached: IDNA mapping is slow)."""
+    if _is_ip(host):
+        raise BadHost(Reason.IP_LITERAL)
+    try:
+        return parse_domain(host, "host").ascii
+    except ValidationError as err:
+        message = str(err)
+        if "IP address" in message:
+            raise BadHost(Reason.IP_LITERAL) from None
+        if "public suffix" in message or "two labels" in message or "top-level" in message:
+            raise BadHost(Reason.NO_REGISTRABLE_DOMAIN) from None
+        raise BadHost(Reason.BAD_HOST) from None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def is_public_suffix(name: str) -> bool:
+    """True for a public suffix such as com.cn (asked only when nothing matched: the reason of a miss)."""
+    return bool(_suffix_list().is_public(name))
+
+
+def parents(name: str) -> list[str]:
+    """The name and each parent with at least two labels, most specific first."""
+    out = [name]
+    i = name.find(".")
+    while True:
+        rest = name[i + 1 :]
+        j = rest.find(".")
+        if j < 0:
+            return out
+        out.append(rest)
+        i += j + 1
+
+
+def same_address(server_addr: str, ips: frozenset[str]) -> bool:
+    """Strict mode: the address the request arrived at is one of the access record's IPs (v6 compared parsed)."""
+    if server_addr in ips:
+        return True
+    try:
+        wanted = ipaddress.ip_address(server_addr.strip("[]"))
+    except ValueError:
+        return False
+    for ip in ips:
+        try:
+            if ipaddress.ip_address(ip) == wanted:
+                return True
+        except ValueError:
+            continue
+    return False
