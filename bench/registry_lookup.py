@@ -59,6 +59,7 @@ LATIN = ("Open", "Cloud", "Data", "Smart", "Beian", "Net", "Soft", "Tech", "Info
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
 DATE = "2026-01-01 00:00:00.000000"
+ROUNDS = 5
 
 
 def domain_of(i: int) -> str:
@@ -207,18 +208,24 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
     db = Database(f"sqlite:///{path}", migrate=False)
     service = RegistryService(Context(db))
     reader = RegistryReader(db.engine)
-    per_second(raw, hits[:2000], True)  # warm the page cache and the statement caches
+    with path.open("rb") as whole:  # the file in the page cache, so no side pays for the first reads
+        while whole.read(1 << 24):
+            pass
+    per_second(raw, hits[:2000], True)  # warm the statement caches
     per_second(service.by_domain, hits[:2000], True)
 
     def reader_lookup(name: str) -> object:
         return reader.by_domains([name] if name.count(".") < 2 else [name, name.split(".", 1)[1]])
 
-    rows = []
+    rows: list[tuple[str, float, float, float]] = []
     for label, keys, found in (("hit", hits, True), ("miss", misses, False), ("www. subdomain", subdomains, True)):
-        base = per_second(raw, keys, found)
-        via_reader = per_second(reader_lookup, keys, found)
-        via_service = per_second(service.by_domain, keys, found)
-        rows.append((label, base, via_reader, via_service))
+        best = [0.0, 0.0, 0.0]
+        chunk = max(1, len(keys) // ROUNDS)
+        for r in range(ROUNDS):  # interleaved rounds, best of each: a busy machine slows all sides alike
+            part = keys[r * chunk : (r + 1) * chunk]
+            for i, lookup in enumerate((raw, reader_lookup, service.by_domain)):
+                best[i] = max(best[i], per_second(lookup, part, found))
+        rows.append((label, best[0], best[1], best[2]))
 
     organisations = "SELECT name FROM registry_subjects WHERE kind != 'individual' LIMIT 20000"
     names = [r[0] for r in raw_conn.execute(organisations)]
@@ -233,7 +240,7 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
             "SELECT id FROM registry_subjects WHERE name LIKE ? ORDER BY id LIMIT 50", (f"%{term}%",)
         ).fetchall()
 
-    search_rows = []
+    search_rows: list[tuple[str, float, float, float, float]] = []
     for label, terms in (("2 characters", two), ("4 characters", four)):
         search_latencies(search, terms[:20])
         p50, p99 = search_latencies(search, terms)

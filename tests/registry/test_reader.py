@@ -4,6 +4,7 @@ at once, domain precedence, paging by subject number, cursors and as_of."""
 from __future__ import annotations
 
 import base64
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -129,3 +130,22 @@ def test_a_page_takes_exactly_one_query(ctx: Context) -> None:
     with pytest.raises(ValidationError) as caught:
         RegistryService(ctx).query_page(domain="a.cn", subject="游标")
     assert set(caught.value.fields) == {"query"}
+
+
+def test_a_forked_worker_reads_on_its_own_connection_and_leaves_the_parents_alone(db: Database) -> None:
+    (subject,) = seed_subjects(db, ["分叉进程有限公司"])
+    reader = db.reader
+    assert reader.by_domains(["seeded1-1.cn"])  # the parent's connection is open before the fork
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through a connection of its own, then leave without cleaning up
+        try:
+            os.write(write_end, reader.by_domains(["seeded1-1.cn"])[0].site_number.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    answer = os.read(read_end, 200).decode()
+    os.close(read_end)
+    assert status == 0 and answer == subject.site_numbers[0]
+    assert reader.by_domains(["seeded1-1.cn"])[0].site_number == subject.site_numbers[0]

@@ -69,6 +69,7 @@ class _Dialect:
         record = _RECORD.format(agg="group_concat(x.domain, ' ')" if sqlite else "string_agg(x.domain, ' ')")
         in_list = "IN (SELECT value FROM json_each(?))" if sqlite else "= ANY(?)"
         by_domain = f"SELECT {record} FROM {_DOMAIN_SITES}"
+        self.by_domain = f"{by_domain} WHERE d.domain = ?"
         self.by_domains2 = f"{by_domain} WHERE d.domain IN (?, ?) ORDER BY d.domain = ? DESC LIMIT 1"
         self.by_domain_list = f"SELECT d.domain, {record} FROM {_DOMAIN_SITES}"
         self.by_domain_list += f" WHERE d.domain {in_list}"
@@ -113,6 +114,27 @@ class _Dialect:
 Rows = list[tuple[Any, ...]]
 
 
+class _Held:
+    """A thread's connection: closed by `RegistryReader.close`, or when its thread ends and drops it."""
+
+    __slots__ = ("__weakref__", "conn", "inherited", "run")
+
+    def __init__(self, conn: Any, run: Callable[[str, Sequence[object]], Rows]) -> None:
+        self.conn = conn
+        self.run = run
+        self.inherited = False
+
+    def close(self) -> None:
+        if not self.inherited:
+            self.conn.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+_INHERITED: list[_Held] = []  # a forked child's copies of its parent's connections: never used, never closed
+
+
 class RegistryReader:
     """Registry lookups over a database (an Engine or URL); safe to share between threads and across fork."""
 
@@ -128,7 +150,7 @@ class RegistryReader:
             self._target = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[Any] = []
+        self._open: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._providers: dict[str, tuple[int, ...]] = {}
         me = weakref.ref(self)
 
@@ -153,7 +175,7 @@ class RegistryReader:
             conn.execute("PRAGMA query_only = ON")
             conn.execute(f"PRAGMA mmap_size = {int(self._mmap_bytes)}")
             conn.execute("PRAGMA cache_size = -32000")
-            execute = conn.execute
+            execute = conn.cursor().execute  # one cursor per connection, reused: lookups run one at a time
 
             def run(sql: str, params: Sequence[object]) -> Rows:
                 rows: Rows = execute(sql, params).fetchall()
@@ -162,44 +184,48 @@ class RegistryReader:
         else:
             import psycopg
 
-            pg = psycopg.connect(self._target, autocommit=True)
-            pg_execute = pg.execute
+            conn = psycopg.connect(self._target, autocommit=True)
+            pg_execute = conn.execute
 
             def run(sql: str, params: Sequence[object]) -> Rows:
-                return pg_execute(sql, params, prepare=True).fetchall()
+                rows: Rows = pg_execute(sql, params, prepare=True).fetchall()
+                return rows
 
-            conn = pg
+        held = _Held(conn, run)
         with self._lock:
-            self._open.append(conn)
+            self._open.add(held)
         self._local.run = run
+        self._local.held = held  # the thread's reference: the connection closes when its thread ends
         return run
 
     def _forget(self) -> None:
-        """In a forked child: the parent's connections are not ours to use or close; open new ones on demand."""
+        """In a forked child: the parent's connections are not ours to use or close (closing a PostgreSQL one
+        would end the parent's session); keep them unused and open new ones on demand."""
+        for held in list(self._open):
+            held.inherited = True
+            _INHERITED.append(held)
         self._local = threading.local()
-        self._open = []
+        self._open = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def close(self) -> None:
         """Close every connection this reader opened (in any thread)."""
         with self._lock:
-            opened, self._open = self._open, []
-        for conn in opened:
-            conn.close()
+            opened, self._open = list(self._open), weakref.WeakSet()
+        for held in opened:
+            held.close()
         self._local = threading.local()
 
     # -- lookups ----------------------------------------------------------------------------------------
     def by_domains(self, candidates: Sequence[str]) -> list[RegistryRecord]:
         """The site filed under the first candidate that is filed (exact name before registrable domain)."""
-        if not candidates:
-            return []
         run = self._run()
-        if len(candidates) <= 2:
+        if len(candidates) == 2 and not self._dialect.sqlite:  # one round trip to the server for both
             first = candidates[0]
-            rows = run(self._dialect.by_domains2, (first, candidates[-1], first))
+            rows = run(self._dialect.by_domains2, (first, candidates[1], first))
             return [self._record(rows[0])] if rows else []
-        for candidate in candidates:
-            rows = run(self._dialect.by_domains2, (candidate, candidate, candidate))
+        for candidate in candidates:  # SQLite: a probe that misses costs less than sorting two candidates
+            rows = run(self._dialect.by_domain, (candidate,))
             if rows:
                 return [self._record(rows[0])]
         return []
