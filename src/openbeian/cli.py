@@ -15,6 +15,7 @@ from rich.table import Table
 
 from openbeian import __version__
 from openbeian.cli_gate import gate
+from openbeian.cli_registry import registry_export, registry_generate, registry_import
 from openbeian.cli_resources import instances
 from openbeian.cli_rules import rules
 from openbeian.cli_scan import scan
@@ -330,3 +331,6 @@ main.add_command(gate)
 main.add_command(instances)
 main.add_command(rules)
 main.add_command(scan)
+registry.add_command(registry_generate)
+registry.add_command(registry_import)
+registry.add_command(registry_export)

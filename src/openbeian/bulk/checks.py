@@ -118,7 +118,7 @@ class RowChecker:
         site_name = " ".join(service_name.split())
         if not 1 <= len(site_name) <= 100:
             reasons.append("serviceName: must be 1 to 100 characters")
-        service_type = site.service_type if site is not None else None
+        service_type = site[2] if site is not None else None
         domains = self._domains(domain_text, service_type, reasons)
         approved_at = parse_record_time(approved_text)
         if approved_at is None:
@@ -147,7 +147,6 @@ class RowChecker:
             return BadRow(row.line, tuple(reasons))
         assert subject is not None and subject.province is not None and site is not None
         assert kind is not None and approved_at is not None and limit_access is not None
-        assert site.service_seq is not None and site.service_type is not None
         year, serial = _year_and_serial(subject.serial)
         return Filing(
             line=row.line,
@@ -160,9 +159,9 @@ class RowChecker:
             document_key=key,
             credit_code=credit_code,
             subject_cancelled=subject_cancelled,
-            site_number=site.canonical,
-            seq=site.service_seq,
-            service_type=site.service_type,
+            site_number=site[0],
+            seq=site[1],
+            service_type=site[2],
             site_name=site_name,
             domains=domains,
             home_url=home_url,
@@ -204,17 +203,24 @@ class RowChecker:
             return None
         return parsed
 
-    def _site_number(self, text: str, subject: ParsedNumber | None, reasons: list[str]) -> ParsedNumber | None:
+    def _site_number(
+        self, text: str, subject: ParsedNumber | None, reasons: list[str]
+    ) -> tuple[str, int, ServiceType] | None:
+        """(canonical number, sequence, service type) of a site number under its subject's."""
+        if subject is not None and text.startswith(subject.canonical):  # the usual spelling: only the suffix left
+            suffix = _SITE_SUFFIX.match(text, len(subject.canonical))
+            if suffix is not None:
+                return text, int(suffix[1]), _SERVICE_LETTERS[suffix[2]]
         parsed = self._number(text, "serviceLicence", reasons)
         if parsed is None:
             return None
-        if parsed.service_seq is None:
+        if parsed.service_seq is None or parsed.service_type is None:
             reasons.append(f"serviceLicence: {parsed.canonical} has no site suffix (-1, -2A …)")
             return None
         if subject is not None and parsed.subject_number != subject.canonical:
             reasons.append(f"serviceLicence: {parsed.canonical} is not a site of {subject.canonical}")
             return None
-        return parsed
+        return parsed.canonical, parsed.service_seq, parsed.service_type
 
     def _number(self, text: str, column: str, reasons: list[str]) -> ParsedNumber | None:
         parsed = _fast_filing_number(text, self._prefixes)
@@ -346,6 +352,10 @@ _FILING = re.compile(
 )
 
 
+_SITE_SUFFIX = re.compile(r"-([1-9][0-9]{0,5})([AXK]?)$")
+_SERVICE_LETTERS = {t.letter: t for t in ServiceType}
+
+
 def _fast_filing_number(text: str, prefixes: dict[str, Province]) -> ParsedNumber | None:
     """A canonical ICP filing number as parse_number would parse it; None to let parse_number decide."""
     match = _FILING.match(text)
@@ -353,7 +363,7 @@ def _fast_filing_number(text: str, prefixes: dict[str, Province]) -> ParsedNumbe
         return None
     province = prefixes.get(match["prefix"])
     serial = match["serial"]
-    if province is None or len(set(serial)) == 1 or int(serial[-6:]) == 0:
+    if province is None or serial == serial[0] * len(serial) or int(serial[-6:]) == 0:
         return None
     if len(serial) == 10 and not 2000 <= int(serial[:4]) <= 2099:
         return None
@@ -366,7 +376,7 @@ def _fast_filing_number(text: str, prefixes: dict[str, Province]) -> ParsedNumbe
         province,
         serial,
         int(seq_text),
-        ServiceType.from_letter(match["letter"]),
+        _SERVICE_LETTERS[match["letter"]],
         None,
     )
 

@@ -30,7 +30,6 @@ little next to the unique indexes, which the import needs to find conflicts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -292,7 +291,7 @@ class _Loader:
                     f.service_type.value,
                     f.app_id,
                     "active" if f.cancelled_at is None else "cancelled",
-                    _JSON.encode(provider_ids),
+                    f"[{', '.join(map(str, provider_ids))}]",
                     approved,
                     f.police_number,
                     cancelled,
@@ -304,8 +303,13 @@ class _Loader:
             )
             rows.links.extend((site_id, p, "[]") for p in provider_ids)
             rows.domains.extend((d, site_id) for d in f.domains)
-            payload = {"domains": list(f.domains), "provider_ids": provider_ids, "service_type": f.service_type.value}
-            rows.changes.append((approved, "site_approved", f.subject_number, f.site_number, _json(payload)))
+            # json.dumps' own text, written directly: ascii domains and ids need no escaping.
+            domains = ", ".join([f'"{d}"' for d in f.domains])
+            payload = (
+                f'{{"domains": [{domains}], "provider_ids": [{", ".join(map(str, provider_ids))}],'
+                f' "service_type": "{f.service_type.value}"}}'
+            )
+            rows.changes.append((approved, "site_approved", f.subject_number, f.site_number, payload))
             if f.cancelled_at is not None:
                 rows.changes.append(
                     (
@@ -313,7 +317,7 @@ class _Loader:
                         "site_cancelled",
                         f.subject_number,
                         f.site_number,
-                        _json({"domains": list(f.domains)}),
+                        f'{{"domains": [{domains}]}}',
                     )
                 )
         for f in cancelled_subjects:
@@ -387,10 +391,3 @@ class _Loader:
 
     def _bad(self, f: Filing, reason: str) -> None:
         self.report.bad.append(BadRow(f.line, (reason,)))
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False)
-
-
-def _json(payload: dict[str, object]) -> str:
-    return _JSON.encode(payload)
