@@ -240,6 +240,17 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
             "SELECT id FROM registry_subjects WHERE name LIKE ? ORDER BY id LIMIT 50", (f"%{term}%",)
         ).fetchall()
 
+    batch = [(hits[i], misses[i], subdomains[i])[i % 3] for i in range(1000)]
+
+    def batch_raw(_: str) -> object:
+        return [raw(name) for name in batch]
+
+    def batch_service(_: str) -> object:
+        return service.batch(domains=batch)
+
+    batch_service("")
+    batch_rows = [search_latencies(f, ["batch"] * 20) for f in (batch_raw, batch_service)]
+
     search_rows: list[tuple[str, float, float, float, float]] = []
     for label, terms in (("2 characters", two), ("4 characters", four)):
         search_latencies(search, terms[:20])
@@ -263,6 +274,11 @@ def measure(path: Path, sites: int, lookups: int, searches: int) -> None:
     print("|---|---:|---:|---:|---:|")
     for label, p50, p99, like_p50, like_p99 in search_rows:
         print(f"| {label} | {p50:.2f} | {p99:.2f} | {like_p50:.1f} | {like_p99:.1f} |")
+    (raw_p50, raw_p99), (batch_p50, batch_p99) = batch_rows
+    print("\n| batch of 1,000 domains (1/3 hits, misses, www.) | p50 ms | p99 ms |")
+    print("|---|---:|---:|")
+    print(f"| raw sqlite3, one lookup after another | {raw_p50:.1f} | {raw_p99:.1f} |")
+    print(f"| RegistryService.batch | {batch_p50:.1f} | {batch_p99:.1f} |")
     reader.close()
     db.dispose()
     raw_conn.close()
