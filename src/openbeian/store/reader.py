@@ -31,7 +31,9 @@ from sqlalchemy.engine import make_url
 
 from openbeian.store.registry import RegistryRecord
 
-MMAP_BYTES = 1 << 30  # SQLite: map up to 1 GiB of the file (hot pages are read without a copy)
+# SQLite: map up to 1 GiB of the file, so hot pages are read without a copy into each connection's page cache. The
+# pages a process touched count in its RSS (shared, file-backed: the kernel may drop them at any time).
+MMAP_BYTES = 1 << 30
 MIN_SEARCH = 2  # characters
 
 _RECORD = (
@@ -174,7 +176,6 @@ class RegistryReader:
             conn: Any = sqlite3.connect(self._target, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA query_only = ON")
             conn.execute(f"PRAGMA mmap_size = {int(self._mmap_bytes)}")
-            conn.execute("PRAGMA cache_size = -32000")
             execute = conn.cursor().execute  # one cursor per connection, reused: lookups run one at a time
 
             def run(sql: str, params: Sequence[object]) -> Rows:

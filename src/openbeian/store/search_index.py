@@ -22,7 +22,9 @@ Both are row-id ordered, so a page is the first N hits after a cursor (keyset pa
 Keeping it in sync. On SQLite, triggers on registry_subjects (insert, update of name, delete) write both FTS
 tables in the writer's transaction; on PostgreSQL the GIN indexes follow the table by themselves. A bulk load may
 `suspend(conn)` first (drops the triggers / the two GIN indexes) and must `rebuild(conn)` after (re-creates them
-and re-indexes every name): both are idempotent and run inside the caller's transaction.
+and re-indexes every name): both are idempotent and run inside the caller's transaction. A later SQLite migration
+that rebuilds registry_subjects (alembic's batch mode copies and drops the table) drops its triggers with it: such a
+migration must end with `rebuild`.
 """
 
 from __future__ import annotations
