@@ -123,6 +123,7 @@ class RowSource:
         self.path = path
         self.format = file_format
         self._binary = path.open("rb")
+        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
         self.size = path.stat().st_size
 
     @property
@@ -130,13 +131,18 @@ class RowSource:
         return self._binary.tell()
 
     def close(self) -> None:
-        self._binary.close()
+        self._text.close()
+
+    def __enter__(self) -> RowSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __iter__(self) -> Iterator[RawRow]:
-        text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
         if self.format is FileFormat.CSV:
-            return _csv_rows(text)
-        return _jsonl_rows(text)
+            return _csv_rows(self._text)
+        return _jsonl_rows(self._text)
 
 
 def _missing_columns(header: list[str]) -> None:
