@@ -14,6 +14,7 @@ from openbeian.services.context import Context
 from openbeian.services.registry import RegistryService
 from openbeian.store import search_index
 from openbeian.store.schema import registry_subjects
+from openbeian.store.uow import Database
 from registry.seed import Seeded, seed_subjects
 
 NAMES = [
@@ -154,3 +155,12 @@ def test_an_individual_is_found_as_before_and_shown_masked(ctx: Context) -> None
         records = RegistryService(ctx).by_subject(query)
         assert [r.subject_name for r in records] == ["欧***"]
         assert "欧阳娜娜" not in repr(records[0].to_dict())
+
+
+@pytest.mark.parametrize("query", ["腾讯", "腾讯科技", "a%b_c", "OpenBeian"])
+def test_a_sqlite_name_search_reads_the_index_not_every_name(sqlite_db: Database, query: str) -> None:
+    reader = sqlite_db.reader
+    sql, param = reader._hits_query(query)
+    with sqlite_db.engine.connect() as conn:
+        plan = " ".join(str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (param, 0, 51)))
+    assert "VIRTUAL TABLE INDEX" in plan and "registry_subjects" not in plan, plan
