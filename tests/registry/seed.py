@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from openbeian.domain.numbers import ServiceType, format_site_number, format_subject_number
 from openbeian.domain.provinces import by_code
-from openbeian.store.schema import registry_changes, registry_domains, registry_sites, registry_subjects
+from openbeian.store.schema import new_id, registry_changes, registry_domains, registry_sites, registry_subjects
 from openbeian.store.uow import Database
 
 APPROVED = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
@@ -38,35 +38,39 @@ def seed_subjects(
         for offset, name in enumerate(names):
             serial = first_serial + offset
             number = format_subject_number(province, 2025, serial)
-            subject_id = conn.execute(
-                registry_subjects.insert().values(
-                    subject_number=number,
-                    province_code=province.code,
-                    year=2025,
-                    serial=serial,
-                    name=name,
-                    kind=kind,
-                    document_key=f"seed-{domain_prefix}-{serial}",
-                    next_site_seq=sites_each + 1,
-                    status="active",
-                    approved_at=APPROVED,
+            subject_id = new_id(
+                conn.execute(
+                    registry_subjects.insert().values(
+                        subject_number=number,
+                        province_code=province.code,
+                        year=2025,
+                        serial=serial,
+                        name=name,
+                        kind=kind,
+                        document_key=f"seed-{domain_prefix}-{serial}",
+                        next_site_seq=sites_each + 1,
+                        status="active",
+                        approved_at=APPROVED,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             site_numbers = []
             for seq in range(1, sites_each + 1):
                 site_number = format_site_number(number, seq, ServiceType.WEBSITE)
-                site_id = conn.execute(
-                    registry_sites.insert().values(
-                        site_number=site_number,
-                        subject_id=subject_id,
-                        seq=seq,
-                        name=f"网站{serial}-{seq}",
-                        service_type="website",
-                        status="active",
-                        provider_ids="[]",
-                        approved_at=APPROVED,
+                site_id = new_id(
+                    conn.execute(
+                        registry_sites.insert().values(
+                            site_number=site_number,
+                            subject_id=subject_id,
+                            seq=seq,
+                            name=f"网站{serial}-{seq}",
+                            service_type="website",
+                            status="active",
+                            provider_ids="[]",
+                            approved_at=APPROVED,
+                        )
                     )
-                ).inserted_primary_key[0]
+                )
                 conn.execute(
                     registry_domains.insert().values(domain=f"{domain_prefix}{serial}-{seq}.cn", site_id=site_id)
                 )
