@@ -3,12 +3,21 @@ cancellations, blacklists and empty-shell notices."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import uvicorn
+
+from openbeian.config import load_settings
 from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.workflow import Stage, Trigger
 from openbeian.simulate.driver import LETTER_PDF, read_sms_code
+from openbeian.store.uow import Database
+from openbeian.web.app import create_app
 
 if TYPE_CHECKING:
     from conftest import Filings
@@ -60,3 +69,27 @@ def add_access_draft(filings: Filings, applicant: Actor, form: dict[str, Any]) -
     """An add-access order of a filed site by the other provider (a draft)."""
     number = filings.service_number(applicant, filings.cast.other_reviewer)
     return filings.orders.create(applicant, {**form, "service_number": number})
+
+
+@contextmanager
+def served_app(app: Any) -> Iterator[str]:
+    """A real uvicorn server in a thread on a free port of 127.0.0.1; yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+
+
+def api_app(db: Database) -> Any:
+    settings = load_settings(env={}, dotenv=None, database_url=db.url)
+    return create_app(settings, db=db)
