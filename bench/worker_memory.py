@@ -1,11 +1,13 @@
-"""Benchmark: resident memory (RSS) of `openbeian serve` API worker processes, idle after start-up and after N
-registry queries (domain hits, misses and filing numbers, over keep-alive connections).
+"""Benchmark: resident memory of `openbeian serve` API worker processes, idle after start-up and after N
+registry queries (domain hits, misses and filing numbers, over keep-alive connections from C client threads).
 
-    .venv/bin/python bench/worker_memory.py [--workers 1] [--queries 1000] [--database URL]
+    .venv/bin/python bench/worker_memory.py [--workers 1] [--queries 1000] [--clients 1] [--database URL]
 
 Without --database it fills a temporary SQLite registry with `openbeian simulate`. With one worker the serving
 process is the worker; with several, the workers are the serve process' children (the parent supervises them and
-runs the timers). RSS is read from /proc (Linux), in MiB.
+runs the timers). Read from /proc (Linux), in MiB, per worker: `rss`; `anon`, the process' own memory; `file`,
+mapped files, among them the SQLite database the registry reader maps (shared by every worker and the page cache,
+and growing with the part of the file the queries touched); `uss`, the pages no other process shares.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -27,11 +30,20 @@ from sqlalchemy import create_engine, text
 BIN = Path(sys.executable).with_name("openbeian")
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise LookupError(pid)
+def memory_mib(pid: int) -> dict[str, float]:
+    fields: dict[str, int] = {}
+    for name in ("status", "smaps_rollup"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                fields[key] = int(value.split()[0])
+    kib = {
+        "rss": fields["VmRSS"],
+        "anon": fields["RssAnon"],
+        "file": fields["RssFile"],
+        "uss": fields["Private_Clean"] + fields["Private_Dirty"],
+    }
+    return {key: round(value / 1024, 1) for key, value in kib.items()}
 
 
 def children(pid: int) -> list[int]:
@@ -59,7 +71,7 @@ def free_port() -> int:
 def queries(url: str, n: int) -> list[str]:
     engine = create_engine(url)
     with engine.connect() as conn:
-        domains = [d for (d,) in conn.execute(text("SELECT domain FROM registry_domains ORDER BY domain LIMIT 500"))]
+        domains = [d for (d,) in conn.execute(text("SELECT domain FROM registry_domains ORDER BY random() LIMIT 5000"))]
         numbers = [n for (n,) in conn.execute(text("SELECT site_number FROM registry_sites LIMIT 200"))]
     engine.dispose()
     paths = []
@@ -92,10 +104,28 @@ def wait_ready(port: int, serve: subprocess.Popen[bytes], workers: int) -> None:
     raise SystemExit("serve did not answer within 60 s")
 
 
+def ask(port: int, paths: list[str]) -> None:
+    """The paths in turn on new keep-alive connections (a new one every 50 requests, to reach every worker)."""
+    conn = None
+    for i, path in enumerate(paths):
+        if i % 50 == 0:
+            if conn is not None:
+                conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        assert conn is not None
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200, (path, response.status)
+    if conn is not None:
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=1, help="client threads, each with its keep-alive connection")
     parser.add_argument("--database", help="a registry to serve (default: a temporary simulated one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,28 +141,24 @@ def main() -> None:
         command = [BIN, "--database", url, "serve", "--port", str(port), "--tick-every", "0"]
         if args.workers != 1:
             command += ["--workers", str(args.workers)]
-        serve = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        unlimited = {**os.environ, "OPENBEIAN_RATE_LIMIT_PER_MINUTE": "0"}  # one client address, many queries
+        serve = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=unlimited)
         try:
             wait_ready(port, serve, args.workers)
             pids = workers_of(serve, args.workers)
-            idle = {pid: rss_mib(pid) for pid in pids}
+            idle = [memory_mib(pid) for pid in pids]
             started = time.perf_counter()
-            conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(args.workers * 2)]
-            for i, path in enumerate(paths):
-                conn = conns[i % len(conns)]
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                assert response.status == 200, (path, response.status)
+            with ThreadPoolExecutor(args.clients) as pool:
+                list(pool.map(ask, [port] * args.clients, [paths[i :: args.clients] for i in range(args.clients)]))
             elapsed = time.perf_counter() - started
-            busy = {pid: rss_mib(pid) for pid in pids}
             result = {
                 "workers": args.workers,
                 "queries": len(paths),
+                "clients": args.clients,
                 "seconds": round(elapsed, 2),
-                "parent_rss_mib": None if args.workers == 1 else round(rss_mib(serve.pid), 1),
-                "worker_rss_mib_idle": [round(idle[p], 1) for p in pids],
-                "worker_rss_mib_after": [round(busy[p], 1) for p in pids],
+                "supervisor": None if args.workers == 1 else memory_mib(serve.pid),
+                "workers_idle": idle,
+                "workers_after": [memory_mib(pid) for pid in pids],
                 "python": sys.version.split()[0],
                 "machine": f"{os.cpu_count()} cores",
             }
