@@ -113,6 +113,26 @@ CATALOG: dict[str, str] = {
     "A site without a record may not be served from a mainland China server.": (
         "未备案的网站不得使用中国大陆境内的服务器提供服务。"
     ),
+    "Page {page}: records {first} to {last}": "第 {page} 页：第 {first} 至 {last} 条",
+    "Result pages": "结果分页",
+    "Previous page": "上一页",
+    "Next page": "下一页",
+    "Batch query": "批量查询",
+    "Domains or filing numbers, one a line (at most {n})": "域名或备案号，每行一个（最多 {n} 个）",
+    "Check the list": "查询列表",
+    "Paste at least one domain or filing number.": "请至少粘贴一个域名或备案号。",
+    "At most {n} lines at once.": "一次最多查询 {n} 行。",
+    "Results: {filed} filed, {unfiled} not filed, {invalid} invalid": (
+        "结果：已备案 {filed} 个，未备案 {unfiled} 个，无效 {invalid} 个"
+    ),
+    "Line": "行",
+    "Domain or filing number": "域名或备案号",
+    "Result": "结果",
+    "Details": "详情",
+    "Filed": "已备案",
+    "Not filed": "未备案",
+    "Invalid": "无效",
+    " and {n} more": " 等另外 {n} 个",
     # documents and site types
     "Resident ID card": "居民身份证",
     "Passport": "护照",

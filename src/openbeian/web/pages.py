@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
@@ -50,7 +50,7 @@ from openbeian.services.accounts import AccountService
 from openbeian.services.context import Context
 from openbeian.services.forms import MAX_SITES
 from openbeian.services.orders import OrderService
-from openbeian.services.registry import PublicRecord, RegistryService
+from openbeian.services.registry import MAX_BATCH, BatchItem, PublicRecord, RegistryService
 from openbeian.services.resources import ResourceService
 from openbeian.services.tenancy import REGULATOR_STAGES, can_see
 from openbeian.simulate.demo import demo_logins
@@ -397,26 +397,64 @@ def registry_rows(records: list[PublicRecord], lang: str) -> list[RecordRow]:
     return rows
 
 
+PAGE_SIZE = 20  # records a page of the registry page
+MAX_TRAIL = 200  # pages a visitor can step back through (the cursors of the earlier pages travel in the link)
+BATCH_RESULTS = {"filed": N_("Filed"), "unfiled": N_("Not filed"), "invalid": N_("Invalid")}
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a page of registry records sits: its number, the links to the pages around it (None: no such page)."""
+
+    page: int
+    first: int  # 1-based position of its first record
+    previous_url: str | None
+    next_url: str | None
+
+
+def page_links(kind: str, query: str, page: int, cursor: str, trail: list[str], next_cursor: str | None) -> Paging:
+    """Keyset cursors only go forward: the link to the previous page carries the cursors of the pages before it
+    (`back`, dot-separated; page 1 needs none), the link to the next one adds this page's cursor."""
+
+    def url(page_no: int, page_cursor: str, back: list[str]) -> str:
+        params: dict[str, str] = {"by": kind, "q": query}
+        if page_no > 1:
+            params |= {"page": str(page_no), "cursor": page_cursor, "back": ".".join(back)}
+        return "/?" + urlencode(params)
+
+    previous = None
+    if page == 2:
+        previous = url(1, "", [])
+    elif page > 2 and trail:
+        previous = url(page - 1, trail[-1], trail[:-1])
+    following = None
+    if next_cursor is not None:
+        back = [*trail, cursor] if page > 1 else []
+        following = url(page + 1, next_cursor, back[-MAX_TRAIL:])
+    return Paging(page, (page - 1) * PAGE_SIZE + 1, previous, following)
+
+
 @router.get("/")
-def home(request: Request, by: str = "domain", q: str = "") -> Response:
+def home(
+    request: Request, by: str = "domain", q: str = "", cursor: str = "", page: str = "1", back: str = ""
+) -> Response:
     lang = request_language(request)
     kind = by if by in QUERY_KINDS else "domain"
     query = q.strip()
     rows: list[RecordRow] | None = None
+    paging: Paging | None = None
     error = ""
     status = 200
+    page_no = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+    trail = [c for c in back.split(".") if c] if page_no > 2 else []
     if query:
         service = RegistryService(ctx_of(request))
         try:
-            if kind == "domain":
-                records = service.query(domain=query)
-            elif kind == "number":
-                records = service.query(number=query)
-            else:
-                records = service.query(subject=query)
-            rows = registry_rows(records, lang)
+            found = service.query_page(**{kind: query}, cursor=cursor or None, limit=PAGE_SIZE)
+            rows = registry_rows(found.records, lang)
+            paging = page_links(kind, query, page_no if cursor else 1, cursor, trail, found.next_cursor)
         except ValidationError as exc:
-            error = (exc.fields.get(kind) or exc.fields.get("query") or exc.text).get(lang)
+            error = (exc.fields.get(kind) or exc.fields.get("cursor") or exc.fields.get("query") or exc.text).get(lang)
             status = 422
     context = {
         "kinds": QUERY_KINDS,
@@ -424,9 +462,84 @@ def home(request: Request, by: str = "domain", q: str = "") -> Response:
         "by": kind,
         "q": q,
         "rows": rows,
+        "paging": paging,
         "error": error,
+        "batch": None,
+        "items": "",
+        "batch_error": "",
+        "max_batch": MAX_BATCH,
     }
     return render(request, "home.html", context, status, page_actor(request))
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    line: int
+    query: str
+    result: str  # filed | unfiled | invalid
+    details: str
+
+
+def batch_rows(service: RegistryService, lines: list[str], lang: str) -> list[BatchRow]:
+    """One row per pasted line: a line with ICP or 备 in it is a filing number, any other a domain."""
+    numbers = [i for i, line in enumerate(lines) if "ICP" in line.upper() or "备" in line]
+    domains = [i for i in range(len(lines)) if i not in set(numbers)]
+    answers: dict[int, BatchItem] = {}
+    for field, indexes in (("numbers", numbers), ("domains", domains)):
+        if indexes:
+            items = service.batch(**{field: [lines[i] for i in indexes]})
+            answers.update(zip(indexes, items, strict=True))
+    _ = gettext(lang)
+    rows = []
+    for i, line in enumerate(lines):
+        answer = answers[i]
+        active = [r for r in answer.records if r.status == "active"]
+        if answer.error is not None:
+            result, details = "invalid", answer.error.get(lang)
+        elif active:
+            numbers_shown = ", ".join(r.site_number for r in active[:3])
+            more = _(" and {n} more", n=len(active) - 3) if len(active) > 3 else ""
+            result, details = "filed", f"{active[0].subject_name}: {numbers_shown}{more}"
+        else:
+            statuses = {_(STATUS_LABELS[r.status]) for r in answer.records if r.status in STATUS_LABELS}
+            result, details = "unfiled", "; ".join(sorted(statuses))
+        rows.append(BatchRow(i + 1, line, result, details))
+    return rows
+
+
+@router.post("/batch")
+def batch_query(request: Request, form: Form) -> Response:
+    """A pasted list, one domain or filing number a line, answered a row a line (blank lines are skipped). Only
+    reads: no CSRF token, so a visitor gets no cookie."""
+    lang = request_language(request)
+    _ = gettext(lang)
+    items = text_of(form, "items")
+    lines = [line.strip() for line in items.splitlines() if line.strip()]
+    rows: list[BatchRow] | None = None
+    batch_error = ""
+    if not lines:
+        batch_error = _("Paste at least one domain or filing number.")
+    elif len(lines) > MAX_BATCH:
+        batch_error = _("At most {n} lines at once.", n=MAX_BATCH)
+    else:
+        rows = batch_rows(RegistryService(ctx_of(request)), lines, lang)
+    counts = {k: sum(1 for r in rows or [] if r.result == k) for k in BATCH_RESULTS}
+    context = {
+        "kinds": QUERY_KINDS,
+        "hints": QUERY_HINTS,
+        "by": "domain",
+        "q": "",
+        "rows": None,
+        "paging": None,
+        "error": "",
+        "batch": rows,
+        "batch_counts": counts,
+        "batch_results": BATCH_RESULTS,
+        "items": items,
+        "batch_error": batch_error,
+        "max_batch": MAX_BATCH,
+    }
+    return render(request, "home.html", context, 422 if batch_error else 200, page_actor(request))
 
 
 # -- login -------------------------------------------------------------------------------------------
