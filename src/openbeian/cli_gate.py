@@ -184,3 +184,88 @@ def sni_proxy(listen: str, upstream: str, provider: str | None, follow: str | No
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+@gate.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["nginx-map", "haproxy-map", "json"]),
+    help="nginx-map: an http-level include (map $host $openbeian_allowed); haproxy-map: domain/value lines; "
+    "json: every known domain with its decision.",
+)
+@click.option("--provider", metavar="NAME", help="The allow-list of this access provider (default: any provider).")
+@click.option("--out", "out", metavar="FILE", help="Write here (a temporary file renamed over it); default: stdout.")
+@click.option("--feed", metavar="URL", help="Export from this OpenBeian's snapshot instead of the database.")
+@handles_errors
+def export_map(fmt: str, provider: str | None, out: str | None, feed: str | None) -> None:
+    """Compile the allow-list for the web server itself (no extra hop per request); see docs/gate.md."""
+    from pathlib import Path
+
+    from openbeian.gate.export import export, replaced_atomically
+    from openbeian.gate.haproxy import FeedSource
+    from openbeian.gate.source import load_index
+
+    if out is not None and not Path(out).parent.resolve().is_dir():
+        fail(f"--out: directory {Path(out).parent} does not exist")
+    index = FeedSource(feed).snapshot() if feed else load_index(state().settings.database_url)
+    wanted = None
+    if provider:
+        wanted = index.provider_id(provider)
+        if wanted is None:
+            fail(f"--provider: no provider named {provider!r}")
+    if out is None:
+        export(index, fmt, wanted, provider, sys.stdout)
+        return
+    with replaced_atomically(Path(out)) as handle:
+        count = export(index, fmt, wanted, provider, handle)
+    click.echo(f"{out}: {count} entries (seq {index.seq}, provider {provider or 'any'})", err=True)
+
+
+@gate.command("haproxy-sync")
+@click.option("--socket", "socket_path", required=True, metavar="PATH", help="HAProxy's stats socket (level admin).")
+@click.option(
+    "--map", "map_path", required=True, metavar="FILE", help="The map file, as HAProxy's configuration names it."
+)
+@click.option("--provider", metavar="NAME", help="The allow-list of this access provider (default: any provider).")
+@click.option("--follow", metavar="URL", help="Follow this OpenBeian's change feed instead of the database.")
+@click.option(
+    "--resync-every",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    metavar="SECONDS",
+    help="Replace the whole map this often (decisions that change with time alone).",
+)
+@click.option("--once", is_flag=True, help="Replace the whole map once and exit.")
+@handles_errors
+def haproxy_sync(
+    socket_path: str, map_path: str, provider: str | None, follow: str | None, resync_every: float, once: bool
+) -> None:
+    """Keep HAProxy's map current over its runtime API: changes apply within a second, without a reload."""
+    import logging
+    import threading
+
+    from openbeian.gate.haproxy import HAProxyError, MapSync, RuntimeAPI, run_sync, source_for
+    from openbeian.store.uow import Database
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
+    engine = None if follow else Database(state().settings.database_url).engine
+    stop = threading.Event()
+
+    def stop_now(signum: int, frame: object) -> None:
+        stop.set()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop_now)
+    try:
+        run_sync(
+            source_for(follow, engine), MapSync(RuntimeAPI(socket_path), map_path, provider), stop, resync_every, once
+        )
+    except HAProxyError as err:
+        fail(str(err))
+    except ValueError as err:
+        fail(f"--provider: {err}")
+    except KeyboardInterrupt:
+        pass
