@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= sqlite:///openbeian-demo.db
 
-.PHONY: run test lint typecheck fmt bench chromium wrk clean
+.PHONY: run test lint typecheck fmt bench chromium wrk edge clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,7 +25,7 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed: browser tests will be skipped (CI requires them)"
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium edge
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -40,6 +40,11 @@ typecheck: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+# Debian's nginx and HAProxy run the gate's edge tests (nginx auth_request and map, HAProxy runtime map sync).
+edge:
+	@test -x /usr/sbin/nginx -a -x /usr/sbin/haproxy || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy >/dev/null) \
+	  || echo "nginx-light / haproxy could not be installed: the edge tests will be skipped (CI requires them)"
 
 # Debian's wrk drives the HTTP benchmarks (a real load generator on 127.0.0.1).
 wrk:
