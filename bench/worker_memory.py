@@ -96,7 +96,7 @@ def wait_ready(port: int, serve: subprocess.Popen[bytes], workers: int) -> None:
             conn.getresponse().read()
             conn.close()
             if len(workers_of(serve, workers)) == workers:
-                time.sleep(1)  # let every worker finish its start-up
+                time.sleep(3)  # let every worker finish its start-up
                 return
         except OSError:
             pass
