@@ -13,6 +13,7 @@ import pytest
 from openbeian.errors import ValidationError
 from openbeian.services.context import Context
 from openbeian.services.registry import RegistryService
+from openbeian.store.reader import RegistryReader
 from openbeian.store.schema import registry_domains
 from openbeian.store.uow import Database
 from registry.seed import APPROVED, seed_subjects
@@ -149,3 +150,16 @@ def test_a_forked_worker_reads_on_its_own_connection_and_leaves_the_parents_alon
     os.close(read_end)
     assert status == 0 and answer == subject.site_numbers[0]
     assert reader.by_domains(["seeded1-1.cn"])[0].site_number == subject.site_numbers[0]
+
+
+@pytest.mark.postgres
+def test_postgresql_lookups_from_many_threads_share_a_few_connections(pg_db: Database) -> None:
+    seed_subjects(pg_db, ["连接池有限公司"])
+    reader = RegistryReader(pg_db.engine, pg_connections=3)
+    try:
+        with ThreadPoolExecutor(12) as pool:
+            found = list(pool.map(lambda _: reader.by_domains(["seeded1-1.cn"]), range(300)))
+        assert all(len(f) == 1 for f in found)
+        assert 1 <= len(reader._open) <= 3
+    finally:
+        reader.close()

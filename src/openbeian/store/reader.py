@@ -35,6 +35,7 @@ from openbeian.store.registry import RegistryRecord
 # pages a process touched count in its RSS (shared, file-backed: the kernel may drop them at any time).
 MMAP_BYTES = 1 << 30
 MIN_SEARCH = 2  # characters
+PG_CONNECTIONS = 8  # per process: at most this many PostgreSQL lookups run at once
 
 _RECORD = (
     "s.id, s.subject_id, s.seq, j.name, j.kind, j.subject_number, j.province_code, s.site_number, s.name,"
@@ -140,7 +141,9 @@ _INHERITED: list[_Held] = []  # a forked child's copies of its parent's connecti
 class RegistryReader:
     """Registry lookups over a database (an Engine or URL); safe to share between threads and across fork."""
 
-    def __init__(self, database: Engine | str, mmap_bytes: int = MMAP_BYTES) -> None:
+    def __init__(
+        self, database: Engine | str, mmap_bytes: int = MMAP_BYTES, pg_connections: int = PG_CONNECTIONS
+    ) -> None:
         url = make_url(database.url if isinstance(database, Engine) else database)
         self._dialect = _Dialect(url.get_backend_name())
         self._mmap_bytes = mmap_bytes
@@ -154,6 +157,9 @@ class RegistryReader:
         self._lock = threading.Lock()
         self._open: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._providers: dict[str, tuple[int, ...]] = {}
+        self._pg_connections = pg_connections
+        self._idle: list[_Held] = []
+        self._slots = threading.BoundedSemaphore(pg_connections)
         me = weakref.ref(self)
 
         def forget_in_child() -> None:
@@ -165,13 +171,34 @@ class RegistryReader:
 
     # -- connections ------------------------------------------------------------------------------------
     def _run(self) -> Callable[[str, Sequence[object]], Rows]:
+        """How this thread runs a statement. SQLite: on the thread's own connection (opened on first use).
+        PostgreSQL: on a connection borrowed from a small pool per process, because a web worker's thread pool
+        has dozens of threads and the server's connections are few (max_connections is 100 by default)."""
+        if not self._dialect.sqlite:
+            return self._borrowed
         try:
             run: Callable[[str, Sequence[object]], Rows] = self._local.run
         except AttributeError:
-            run = self._connect()
+            held = self._connect()
+            run = self._local.run = held.run
+            self._local.held = held  # the thread's reference: the connection closes when its thread ends
         return run
 
-    def _connect(self) -> Callable[[str, Sequence[object]], Rows]:
+    def _borrowed(self, sql: str, params: Sequence[object]) -> Rows:
+        with self._slots:
+            try:
+                held = self._idle.pop()
+            except IndexError:
+                held = self._connect()
+            try:
+                rows = held.run(sql, params)
+            except Exception:
+                held.close()  # a connection in doubt (server restarted, network) is not given back
+                raise
+            self._idle.append(held)
+            return rows
+
+    def _connect(self) -> _Held:
         if self._dialect.sqlite:
             conn: Any = sqlite3.connect(self._target, isolation_level=None, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA query_only = ON")
@@ -195,9 +222,7 @@ class RegistryReader:
         held = _Held(conn, run)
         with self._lock:
             self._open.add(held)
-        self._local.run = run
-        self._local.held = held  # the thread's reference: the connection closes when its thread ends
-        return run
+        return held
 
     def _forget(self) -> None:
         """In a forked child: the parent's connections are not ours to use or close (closing a PostgreSQL one
@@ -208,6 +233,8 @@ class RegistryReader:
         self._local = threading.local()
         self._open = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._idle = []
+        self._slots = threading.BoundedSemaphore(self._pg_connections)
 
     def close(self) -> None:
         """Close every connection this reader opened (in any thread)."""
@@ -216,6 +243,7 @@ class RegistryReader:
         for held in opened:
             held.close()
         self._local = threading.local()
+        self._idle = []
 
     # -- lookups ----------------------------------------------------------------------------------------
     def by_domains(self, candidates: Sequence[str]) -> list[RegistryRecord]:
