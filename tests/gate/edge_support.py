@@ -201,7 +201,7 @@ def nginx_auth_request_server(port: int, upstream_port: int, gate_port: int) -> 
         listen 127.0.0.1:{port};
         location / {{
             auth_request /_openbeian_auth;
-            error_page 403 = @openbeian_blocked;
+            error_page 403 /_openbeian_blocked;
             proxy_pass http://127.0.0.1:{upstream_port};
             proxy_set_header Host $host;
         }}
@@ -213,7 +213,8 @@ def nginx_auth_request_server(port: int, upstream_port: int, gate_port: int) -> 
             proxy_set_header X-Original-Host $host;
             proxy_set_header X-Server-Addr $server_addr;
         }}
-        location @openbeian_blocked {{
+        location = /_openbeian_blocked {{
+            internal;
             proxy_pass http://127.0.0.1:{gate_port}/_openbeian/blocked;
             proxy_set_header X-Original-Host $host;
         }}
