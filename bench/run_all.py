@@ -24,7 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-PG = os.environ.get("OPENBEIAN_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# A database of its own: some benchmarks drop and recreate schemas in it.
+PG = os.environ.get("OPENBEIAN_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ BENCHES = (
         "simulate",
         "simulate: the write path",
         "bench/simulate_throughput.py",
-        ("--orders", "1000", "--against", "0e8b9fd"),
+        ("--orders", "1000", "--against", "0e8b9fd", "--pg", PG),
         ("--orders", "200", "--against", "0e8b9fd"),
         "Baselines: the commit floor (raw driver, as many commits per order as counted) and the code of commit"
         " 0e8b9fd (before this work) in the same run.",
@@ -157,6 +158,21 @@ def machine() -> str:
     )
 
 
+def ensure_bench_database() -> None:
+    """Create the benchmarks' PostgreSQL database when the server lacks it (a fresh machine)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{url.database}"')
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL not reachable ({exc}); its benchmarks will fail", file=sys.stderr)
+
+
 def run(bench: Bench, scale: str) -> str:
     args = bench.full if scale == "full" else bench.quick
     command = [PY, bench.script, *args]
@@ -180,6 +196,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args()
     wanted = {n for n in args.only.split(",") if n}
+    ensure_bench_database()
     sections = []
     for bench in BENCHES:
         if wanted and bench.name not in wanted:
