@@ -1,9 +1,10 @@
 """The registry's read path: lookups by domain, number and name, built for reads.
 
-`RegistryReader` answers the public query, the batch query and the gate from a raw DBAPI connection of its own per
-thread, with fixed SQL strings: SQLite (stdlib sqlite3, query_only, autocommit, a large mmap) prepares each once in
-its statement cache; PostgreSQL (psycopg 3, autocommit) prepares each once on the server (prepare=True). There is
-no unit of work per call and no SQLAlchemy statement building: a lookup is one round trip. Each statement runs in
+`RegistryReader` answers the public query, the batch query and the gate from raw DBAPI connections of its own, with
+fixed SQL strings: SQLite (stdlib sqlite3, one connection per thread, query_only, autocommit, a large mmap) prepares
+each once in its statement cache; PostgreSQL (psycopg 3, a small pool per process, autocommit) prepares each once
+per connection on the server (prepare=True). There is no unit of work per call and no SQLAlchemy statement
+building: a lookup is one statement. Each statement runs in
 its own read transaction, so a commit made through any unit of work is seen by the next lookup.
 
 The records are the `RegistryRecord`s of store/registry.py (same semantics as RegistryRepository.by_domains,

@@ -24,7 +24,9 @@ tables in the writer's transaction; on PostgreSQL the GIN indexes follow the tab
 `suspend(conn)` first (drops the triggers / the two GIN indexes) and must `rebuild(conn)` after (re-creates them
 and re-indexes every name): both are idempotent and run inside the caller's transaction. A later SQLite migration
 that rebuilds registry_subjects (alembic's batch mode copies and drops the table) drops its triggers with it: such a
-migration must end with `rebuild`.
+migration must end with `rebuild`. While the triggers are on, write subjects with INSERT or UPDATE (an upsert's DO
+UPDATE is fine), not INSERT OR REPLACE: SQLite runs no delete trigger for a replaced row, and the external-content
+index would then keep the replaced name.
 """
 
 from __future__ import annotations
