@@ -94,9 +94,11 @@ def main(ctx: click.Context, database: str | None) -> None:
 @handles_errors
 def serve(host: str, port: int, tick_every: float, scan_every: float, workers: int, log_level: str) -> None:
     """Serve the web app and the REST API (/api/v1, docs at /api/v1/docs), in one process or in --workers N."""
+    from openbeian.web.serving import check_workers
     from openbeian.web.serving import serve as run_server
 
     settings = state().settings
+    check_workers(state().ctx, workers)
     scans = timedelta(hours=scan_every) if scan_every else None
     processes = "" if workers == 1 else f", {workers} workers"
     click.echo(f"OpenBeian {__version__} on http://{host}:{port}  (database {settings.database_url}{processes})")

@@ -4,6 +4,7 @@ session started at one worker holds at another, and the timers run in the superv
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +19,7 @@ from openbeian.services.accounts import AccountService
 from openbeian.services.context import Context
 from openbeian.store.schema import registry_domains
 from openbeian.store.uow import Database
-from served import Answer, Served, serving
+from served import OPENBEIAN, Answer, Served, serving
 
 if TYPE_CHECKING:
     from conftest import Filings
@@ -110,3 +111,10 @@ def test_the_timers_run_in_the_supervisor_only_however_many_workers_serve(tmp_pa
 
 def _timer_rounds(served: Served) -> list[int]:
     return [int(pid) for pid in re.findall(r"\[(\d+)\] DEBUG openbeian: timers ran", served.log_text())]
+
+
+def test_several_workers_on_an_in_memory_sqlite_database_are_refused_in_one_line() -> None:
+    command = [str(OPENBEIAN), "--database", "sqlite:///:memory:", "serve", "--workers", "2", "--port", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--workers needs a database file or PostgreSQL" in done.stderr

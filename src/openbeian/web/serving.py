@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from openbeian.config import Settings, load_settings
+from openbeian.errors import ConfigurationError, Text
 from openbeian.store.uow import Database
 from openbeian.web.app import create_app, tick_loop
 
@@ -57,6 +58,17 @@ def log_config(level: str) -> dict[str, Any]:
     return config
 
 
+def check_workers(ctx: Context, workers: int) -> None:
+    """Several workers need a database they can all open: not an in-memory SQLite one."""
+    if workers > 1 and ctx.db.dialect == "sqlite" and ctx.db.engine.url.database in (None, "", ":memory:"):
+        raise ConfigurationError(
+            Text(
+                "--workers needs a database file or PostgreSQL: an in-memory SQLite database lives in one process",
+                "--workers 需要数据库文件或 PostgreSQL：内存中的 SQLite 数据库只属于一个进程",
+            )
+        )
+
+
 def serve(
     settings: Settings,
     ctx: Context,
@@ -75,6 +87,7 @@ def serve(
         app = create_app(settings, db=ctx.db, tick_every=tick_every, scan_every=scan_every)
         uvicorn.run(app, host=host, port=port, log_level=log_level, log_config=logging)
         return
+    check_workers(ctx, workers)
     os.environ["OPENBEIAN_DATABASE_URL"] = settings.database_url
     os.environ["OPENBEIAN_SECRET_KEY"] = settings.secret_key
     with timers_running(ctx, tick_every, scan_every) if tick_every else nullcontext():
