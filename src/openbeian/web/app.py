@@ -56,7 +56,7 @@ def create_app(
             with suppress(asyncio.CancelledError):
                 await task
 
-    app = FastAPI(
+    app = registry_api.RegistryFirst(  # FastAPI, with the public registry paths answered first
         lifespan=lifespan,
         title="OpenBeian",
         version=__version__,
