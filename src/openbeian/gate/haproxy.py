@@ -13,7 +13,8 @@ follows the change log (the local database, or another OpenBeian's change feed),
 At start, after a 410 from the feed, when HAProxy restarted (its pid changed: it loaded the map file again) and
 every `resync_every` seconds (decisions that change with time alone, such as an empty-shell notice running out),
 it replaces the whole map atomically (`prepare map` / `add map @version` / `commit map`) and rewrites the map file
-(temporary file + rename), so that a restarted HAProxy starts from a recent state.
+(temporary file + rename); it rewrites the file again when it stops, so that a restarted HAProxy starts from a
+recent state (and a restart it sees is followed by a full replace within two seconds).
 """
 
 from __future__ import annotations
@@ -245,11 +246,15 @@ class MapSync:
         self.index = index
         self.names = Subdomains(known_domains(index))
 
-    def replace_all(self) -> int:
-        """Rewrite the map file and swap HAProxy's map for the index's whole map in one commit."""
+    def write_file(self) -> None:
+        """Rewrite the map file from the index (what HAProxy loads when it starts again)."""
         header = ExportHeader(self.index.seq, self.provider)
         with replaced_atomically(Path(self.map_path)) as out:
             write_haproxy_map(map_entries(self.index, self.provider_id), out, header)
+
+    def replace_all(self) -> int:
+        """Rewrite the map file and swap HAProxy's map for the index's whole map in one commit."""
+        self.write_file()
         answer = _check(self.api.run(f"prepare map {self.map_path}"), "prepare map")
         version = answer.rsplit(":", 1)[-1].strip()
         if not version.isdigit():
@@ -281,11 +286,15 @@ class MapSync:
         for change in changes:
             apply_feed_change(self.index, change)
         self.names.add(touched)
+        diff = {
+            d: (before[d], new) for d in affected if (new := entry_of(self.index, d, self.provider_id)) != before[d]
+        }
+        # Blocks first, then allows: a parent allowed before its subdomain's block entry is in would let the
+        # subdomain through for a moment.
+        order = sorted(diff, key=lambda d: (diff[d][1] is True or (diff[d][1] is None and diff[d][0] is False), d))
         counts = SyncCounts()
-        for domain in sorted(affected):
-            old, new = before[domain], entry_of(self.index, domain, self.provider_id)
-            if old == new:
-                continue
+        for domain in order:
+            old, new = diff[domain]
             if new is None:
                 answer = self.api.run(f"del map {self.map_path} {domain}")
                 if answer and "not found" not in answer.lower():
@@ -320,6 +329,14 @@ def run_sync(
     log.warning("haproxy-sync: %s holds %d entries at seq %d", sync.map_path, count, sync.index.seq)
     if once:
         return
+    try:
+        _follow(source, sync, stop, resync_every)
+    finally:
+        if sync.index.seq:  # leave a current map file for HAProxy's next start
+            sync.write_file()
+
+
+def _follow(source: ChangeSource, sync: MapSync, stop: threading.Event, resync_every: float) -> None:
     last_full = last_pid_check = time.monotonic()
     while not stop.is_set():
         try:
