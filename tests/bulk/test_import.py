@@ -169,3 +169,22 @@ def test_a_site_added_to_an_imported_subject_takes_the_next_sequence(
     number, next_seq = found
     highest = max(int(r["serviceLicence"].rsplit("-", 1)[1].rstrip("AXK")) for r in rows if r["mainLicence"] == number)
     assert next_seq == highest + 1
+
+
+def test_a_file_read_and_checked_by_the_helper_process_imports_the_same(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    source, lines = bad_rows_file(tmp_path)
+    report = load(db, source, clock, skip_bad=True, parallel=True)
+    assert report.committed and {b.line for b in report.bad} >= set(lines)
+    again = load(db, tmp_path / "good.csv", clock, parallel=True)  # the file before its rows were spoilt
+    assert (again.new_sites, again.existing_sites, again.bad) == (len(report.bad), 60 - len(report.bad), [])
+
+
+def test_a_filed_number_given_to_another_subject_is_a_bad_row(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    rows = read_csv(generated(tmp_path / "registry.csv", sites=30))
+    load(db, tmp_path / "registry.csv", clock)
+    impostor = dict(rows[0], unitName="另一家公司有限公司")
+    report = load(db, write_csv(tmp_path / "other.csv", [impostor]), clock)
+    assert not report.committed
+    assert [b.line for b in report.bad] == [2] and "unitName" in report.bad[0].reasons[0]

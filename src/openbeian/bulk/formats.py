@@ -213,6 +213,12 @@ def _unreadable_file(reason: str) -> ValidationError:
     )
 
 
+def check_header(path: Path, file_format: FileFormat) -> None:
+    """Raise ValidationError when the file lacks a required column (what reading it would raise first)."""
+    with RowSource(path, file_format) as source:
+        next(iter(source), None)
+
+
 class RowSink:
     """Writes rows (tuples in COLUMNS order) as CSV (with a header) or JSON Lines, UTF-8, "\\n" line ends."""
 

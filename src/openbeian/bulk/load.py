@@ -1,7 +1,8 @@
 """Import a registry file: streaming, in one transaction, idempotent, every bad row reported with its line.
 
 How a file goes in:
-1. Rows are read and checked one by one (checks.py) and gathered in batches of `BATCH` rows.
+1. Rows are read and checked one by one (checks.py) and gathered in batches (batches.py; for a large file in a
+   helper process, while this one writes).
 2. For a batch, one query finds the sites already filed (a second import skips them: "0 new") and one the
    subjects already filed (their sites are added under them; a row that disagrees with the filed subject is bad).
 3. The batch goes in at once inside a savepoint (SQLite executemany, PostgreSQL COPY), ids given by us (the
@@ -36,13 +37,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openbeian.bulk.checks import BadRow, Filing, RowChecker
-from openbeian.bulk.formats import FileFormat, RowSource
+from openbeian.bulk.batches import checked_batches
+from openbeian.bulk.checks import BadRow, Filing
+from openbeian.bulk.formats import FileFormat
 from openbeian.bulk.sinks import Sink, open_sink
 from openbeian.store import search_index
 from openbeian.store.uow import Database
-
-BATCH = 5_000
 
 SUBJECT_COLUMNS = (
     "id", "subject_number", "province_code", "year", "serial", "name", "kind", "document_key", "next_site_seq",
@@ -92,7 +92,7 @@ class _Rows:
 
 
 BYTES_PER_ROW = 250  # about what a generated row takes: estimates a file's rows from its size
-SUSPEND_SEARCH_ABOVE = 50_000
+SUSPEND_SEARCH_ABOVE = 10_000
 
 
 def import_registry(
@@ -103,32 +103,26 @@ def import_registry(
     skip_bad: bool = False,
     progress: Callable[[int, int], None] | None = None,
     suspend_search_above: int = SUSPEND_SEARCH_ABOVE,
+    parallel: bool | None = None,
 ) -> ImportReport:
-    """Import a registry file; `progress(bytes read, file size)` is called after each batch."""
-    source = RowSource(path, file_format)
+    """Import a registry file; `progress(bytes read, file size)` is called after each batch. `parallel`: read and
+    check in a helper process (None: when the file is large, see batches.py)."""
+    size = path.stat().st_size
     sink, raw = open_sink(db.engine)
     loader = _Loader(sink, now)
     committed = False
     try:
-        checker = RowChecker()
-        estimate = source.size // BYTES_PER_ROW
+        estimate = size // BYTES_PER_ROW
         suspend = estimate > suspend_search_above and estimate > loader.subject_count()
         if suspend:
             search_index.suspend(sink.dialect, sink.script)
-        batch: list[Filing] = []
-        for raw_row in source:
-            loader.report.rows += 1
-            checked = checker.check(raw_row)
-            if isinstance(checked, BadRow):
-                loader.report.bad.append(checked)
-                continue
-            batch.append(checked)
-            if len(batch) >= BATCH:
-                loader.load(batch)
-                batch = []
+        with checked_batches(path, file_format, parallel) as batches:
+            for batch in batches:
+                loader.report.rows += batch.rows
+                loader.report.bad.extend(batch.bad)
+                loader.load(batch.filings)
                 if progress is not None:
-                    progress(source.position, source.size)
-        loader.load(batch)
+                    progress(batch.position, size)
         if suspend:
             search_index.rebuild(sink.dialect, sink.script, sink.fetch_one)
     except BaseException:
@@ -138,10 +132,8 @@ def import_registry(
         committed = skip_bad or not loader.report.bad
         sink.finish(committed, loader.last_ids())
     finally:
-        source.close()
         raw.close()
-    if progress is not None:
-        progress(source.size, source.size)
+    loader.report.bad.sort(key=lambda bad: bad.line)  # pure checks come per batch, conflicts as found
     loader.report.committed = committed
     return loader.report
 
@@ -176,12 +168,16 @@ class _Loader:
                 "SELECT site_number FROM registry_sites WHERE site_number IN ({})", [f.site_number for f in batch]
             )
         }
-        fresh = [f for f in batch if f.site_number not in filed]
-        self.report.existing_sites += len(batch) - len(fresh)
+        known = self._subjects({f.subject_number for f in batch})
+        fresh = []
+        for f in batch:
+            if self._agrees(f, known):  # a filed site says the same of its subject, or is bad
+                if f.site_number in filed:
+                    self.report.existing_sites += 1
+                else:
+                    fresh.append(f)
         if not fresh:
             return
-        known = self._subjects({f.subject_number for f in fresh})
-        fresh = [f for f in fresh if self._agrees(f, known)]
         self._create_providers(fresh)
         try:
             with self.sink.savepoint():
