@@ -26,8 +26,9 @@ class _Bucket:
 class RateLimiter:
     """`take(client, cost)` -> 0.0 when the request may go on, else the seconds to wait (> 0)."""
 
-    def __init__(self, per_minute: int, burst: int, now: Callable[[], float]) -> None:
+    def __init__(self, per_minute: int, burst: int, now: Callable[[], float], max_clients: int = MAX_CLIENTS) -> None:
         self.rate = per_minute / 60.0
+        self.max_clients = max_clients
         self.burst = float(max(burst, 1))
         self.enabled = per_minute > 0
         self._now = now
@@ -39,7 +40,7 @@ class RateLimiter:
         now = self._now()
         bucket = self._buckets.get(client)
         if bucket is None:
-            if len(self._buckets) >= MAX_CLIENTS:
+            if len(self._buckets) >= self.max_clients:
                 self._forget_idle(now)
             bucket = self._buckets[client] = _Bucket(self.burst, now)
         else:
@@ -58,7 +59,7 @@ class RateLimiter:
         full = [k for k, b in self._buckets.items() if b.tokens + (now - b.at) * self.rate >= self.burst]
         for key in full:
             del self._buckets[key]
-        if len(self._buckets) >= MAX_CLIENTS:  # everyone is busy: start afresh rather than grow without bound
+        if len(self._buckets) >= self.max_clients:  # everyone is busy: start afresh rather than grow without bound
             self._buckets.clear()
 
 
