@@ -94,9 +94,11 @@ class Served:
 @contextmanager
 def serving(database_url: str, log: Path, *options: str, workers: int = 1) -> Iterator[Served]:
     """`openbeian --database URL serve --port P --workers N OPTIONS...` until the block ends (then SIGTERM, and
-    the workers must be gone)."""
+    the workers must be gone; none may have been replaced meanwhile)."""
     port = _free_port()
     command = [str(OPENBEIAN), "--database", database_url, "serve", "--port", str(port), "--workers", str(workers)]
+    if "--log-level" not in options:
+        command += ["--log-level", "info"]  # the supervisor tells when it replaces a worker at info
     with log.open("wb") as out:
         process = subprocess.Popen([*command, *options], stdout=out, stderr=subprocess.STDOUT)
     served = Served(process, port, log, workers)
@@ -116,6 +118,8 @@ def serving(database_url: str, log: Path, *options: str, workers: int = 1) -> It
             if Path(f"/proc/{pid}").exists() and b"spawn_main" in _cmdline(pid):
                 os.kill(pid, signal.SIGKILL)
                 raise AssertionError(f"worker {pid} outlived the serve process")
+    died = [line for line in served.log_text().splitlines() if line.startswith("INFO:") and line.endswith(" died")]
+    assert not died, f"the supervisor replaced workers: {died}"
 
 
 def _wait_until_ready(served: Served) -> None:
@@ -128,7 +132,7 @@ def _wait_until_ready(served: Served) -> None:
                 try:
                     if served.get("/api/v1/numbers/parse?text=x").status == 200:
                         return
-                except OSError:
+                except (OSError, LookupError):  # not listening yet, or a worker still starting
                     pass
         time.sleep(0.1)
     raise AssertionError(f"serve did not answer within {STARTUP_SECONDS} s:\n{served.log_text()}")

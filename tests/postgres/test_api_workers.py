@@ -1,12 +1,13 @@
 """Several API processes on one PostgreSQL: `openbeian serve --workers 2` as a real process, reads answered by both
 workers, and concurrent writes through the API (tokens, instances and their service numbers) from both workers
-at once, without an error and without a number issued twice.
+at once, without an error and without a number issued twice, while the supervisor alone runs the timers.
 
 Needs OPENBEIAN_TEST_DATABASE_URL; the test works in a fresh schema (see tests/conftest.py).
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +41,8 @@ def test_two_workers_on_one_postgresql_answer_reads_and_take_concurrent_writes(d
     with db.engine.connect() as conn:
         domains = [d for (d,) in conn.execute(select(registry_domains.c.domain))]
         instances_before = conn.execute(select(func.count()).select_from(instances)).scalar_one()
-    with serving(demo_pg, tmp_path / "serve.log", "--tick-every", "0", workers=2) as served:
+    timers = ("--tick-every", "0.5", "--log-level", "debug")
+    with serving(demo_pg, tmp_path / "serve.log", *timers, workers=2) as served:
         workers = set(served.workers())
         token = served.post_json("/api/v1/auth/token", {"username": REVIEWER[0], "password": REVIEWER[1]})
         assert token.status == 200, token.body
@@ -69,6 +71,7 @@ def test_two_workers_on_one_postgresql_answer_reads_and_take_concurrent_writes(d
     assert all(w.status in (200, 201) for w in writes), [w.body for w in writes if w.status not in (200, 201)]
     assert all(r.status == 200 and len(r.body["records"]) == 1 for r in reads)
     assert "Traceback" not in log and "ERROR" not in log, log
+    assert set(re.findall(r"\[(\d+)\] DEBUG openbeian: timers ran", log)) <= {str(served.process.pid)}
 
     created = [w for w in writes if w.status == 201]
     codes = [n["code"] for w in created for n in w.body["service_numbers"]]

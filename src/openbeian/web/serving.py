@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from openbeian.services.context import Context
 
 FACTORY = "openbeian.web.serving:app_from_environment"
+# uvicorn replaces a worker that does not answer its supervisor's ping in time, and a new worker answers only once
+# its interpreter has started and imported its modules: uvicorn's 5 s default killed workers again and again on a
+# busy 2-core machine. A worker that hangs is still replaced, after this long.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def app_from_environment() -> FastAPI:
@@ -92,7 +96,14 @@ def serve(
     os.environ["OPENBEIAN_SECRET_KEY"] = settings.secret_key
     with timers_running(ctx, tick_every, scan_every) if tick_every else nullcontext():
         uvicorn.run(
-            FACTORY, factory=True, workers=workers, host=host, port=port, log_level=log_level, log_config=logging
+            FACTORY,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=log_level,
+            log_config=logging,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
 
 
