@@ -126,5 +126,6 @@ def timers_running(ctx: Context, every: float, scan_every: timedelta | None) -> 
     try:
         yield
     finally:
-        loop.call_soon_threadsafe(task.cancel)
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(task.cancel)
         thread.join(timeout=60)
