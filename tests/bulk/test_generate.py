@@ -89,3 +89,37 @@ def test_the_fast_credit_code_check_agrees_with_python_stdnum() -> None:
         samples.append(body + rng.choice(alphabet + "IOZSV"))
     for code in samples:
         assert credit_code_is_valid(code) == uscc.is_valid(code), code
+
+
+def test_the_fast_domain_and_police_number_paths_agree_with_the_domain_layer() -> None:
+    from openbeian.bulk.generate import IDN_CHARS
+    from openbeian.errors import ValidationError
+
+    checker = RowChecker()
+    rng = random.Random(8)
+    names = [
+        "Example.COM",
+        "a.cn",
+        "ab--c.com",
+        "-a.com",
+        "x.y.z.com",
+        "www.example.com.cn",
+        "a.invalidtld",
+        "中文.com",
+    ]
+    for _ in range(500):
+        label = "".join(rng.choice(IDN_CHARS) for _ in range(rng.randint(1, 6)))
+        names += [f"{label}.{tld}" for tld in ("中国", "公司", "网络", "com", "com.cn")]
+        names.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789-") for _ in range(8)) + ".com")
+    for name in names:
+        reasons: list[str] = []
+        try:
+            expected: str | None = parse_domain(name).ascii
+        except ValidationError:
+            expected = None
+        assert checker._domain(name, reasons) == expected, name
+    for police in ("京公网安备11010802020134号", "京公网安备31010802020134号", "川公网安备51010802020134号"):
+        reasons = []
+        found = checker._police(police, reasons)
+        parsed = None if reasons else parse_number(police).canonical
+        assert found == parsed, police

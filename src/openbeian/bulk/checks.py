@@ -8,6 +8,7 @@ domain layer itself.
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,7 +84,7 @@ def credit_code_is_valid(code: str) -> bool:
 
 def credit_check_character(code: str) -> str:
     """The check character of a credit code's first 17 characters (python-stdnum's cn.uscc.calc_check_digit)."""
-    total = sum(_USCC_VALUES[c] * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
     return _USCC_ALPHABET[(31 - total) % 31]
 
 
@@ -102,6 +103,7 @@ class RowChecker:
             None, "", None, "", None, (),
         )  # fmt: skip
         self._prefixes = {p.abbr: p for p in all_provinces()}
+        self._police_prefixes = {p.police_prefix: p for p in all_provinces()}
 
     def check(self, row: RawRow) -> Filing | BadRow:
         if row.unreadable is not None:
@@ -233,6 +235,11 @@ class RowChecker:
             return None
 
     def _police(self, text: str, reasons: list[str]) -> str | None:
+        match = _POLICE.match(text)
+        if match is not None:  # canonical: the province's police prefix and its two digits
+            province = self._police_prefixes.get(match[1])
+            if province is not None and match[2].startswith(province.code2):
+                return text
         parsed = try_parse(text)
         if parsed is None or parsed.kind is not NumberKind.POLICE_FILING:
             reasons.append(f"policeNumber: {text!r} is not a police filing number (京公网安备…号)")
@@ -306,6 +313,13 @@ class RowChecker:
             match = _SIMPLE_DOMAIN.match(name)
             if match is not None and name[2:4] != "--" and self._is_suffix(match["suffix"]):
                 return name
+        else:
+            match = _HAN_DOMAIN.match(text)
+            if match is not None:  # Han ideographs are PVALID in IDNA 2008 and stable under UTS 46 and NFC
+                label = _a_label(match[1])
+                suffix = match[2] if match[2].isascii() else _a_label(match[2])
+                if len(label) <= 63 and self._is_suffix(suffix):
+                    return f"{label}.{suffix}"
         try:
             return parse_domain(text).ascii
         except ValidationError as exc:
@@ -347,6 +361,15 @@ class RowChecker:
 
 # A registrable ascii name under a one- or two-label suffix: the common case, checked without idna.
 _SIMPLE_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.(?P<suffix>[a-z]{2,63}(?:\.[a-z]{2,63})?)$")
+# A name of Han ideographs (例子.中国, 中文.com): IDNA 2008 turns each label into xn-- + its Punycode.
+_HAN_DOMAIN = re.compile(r"^([\u4e00-\u9fff]{1,20})\.([\u4e00-\u9fff]{1,10}|[a-z]{2,63}(?:\.[a-z]{2,63})?)$")
+_POLICE = re.compile(r"^(\w)公网安备([0-9]{14})号$")
+
+
+def _a_label(label: str) -> str:
+    return "xn--" + label.encode("punycode").decode("ascii")
+
+
 _FILING = re.compile(
     r"^(?P<prefix>\w)ICP备(?P<serial>[0-9]{10}|[0-9]{8})号(?:-(?P<seq>[1-9][0-9]{0,5})(?P<letter>[AXK]?))?$"
 )
