@@ -9,6 +9,8 @@ pickle. The pipe's buffer bounds what waits (memory stays constant); the helper 
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
 import pickle
 import struct
@@ -85,14 +87,16 @@ def _received(pipe: IO[bytes]) -> Iterator[Batch]:
         (length,) = _FRAME.unpack(head)
         if length == 0:
             return
-        batch = pickle.loads(pipe.read(length))
-        assert isinstance(batch, Batch)
-        yield batch
+        filings, bad, rows, position = pickle.loads(pipe.read(length))
+        yield Batch([Filing(*values) for values in filings], bad, rows, position)
 
 
 def _serve(path: Path, file_format: FileFormat, out: IO[bytes]) -> None:
+    values = operator.attrgetter(*(f.name for f in dataclasses.fields(Filing)))
     for batch in _batches(path, file_format):
-        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        # Filings travel as tuples of their fields: a third of the pickling cost of the objects.
+        packed = ([values(f) for f in batch.filings], batch.bad, batch.rows, batch.position)
+        data = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
         out.write(_FRAME.pack(len(data)))
         out.write(data)
     out.write(_FRAME.pack(0))
