@@ -195,7 +195,9 @@ def nginx_map_server(port: int, upstream_port: int, map_file: Path, block_root: 
 
 
 def nginx_auth_request_server(port: int, upstream_port: int, gate_port: int) -> str:
-    """The server block of the auth_request path (what docs/gate.md shows)."""
+    """The server block of the auth_request path (what docs/gate.md shows). The gate reads X-Forwarded-Host first,
+    and nginx passes the client's own headers to the subrequest: both are set to $host, or a client could name a
+    filed host there while its Host header is an unfiled one."""
     return f"""
     server {{
         listen 127.0.0.1:{port};
@@ -210,12 +212,14 @@ def nginx_auth_request_server(port: int, upstream_port: int, gate_port: int) -> 
             proxy_pass http://127.0.0.1:{gate_port}/auth;
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
+            proxy_set_header X-Forwarded-Host $host;
             proxy_set_header X-Original-Host $host;
             proxy_set_header X-Server-Addr $server_addr;
         }}
         location = /_openbeian_blocked {{
             internal;
             proxy_pass http://127.0.0.1:{gate_port}/_openbeian/blocked;
+            proxy_set_header X-Forwarded-Host $host;
             proxy_set_header X-Original-Host $host;
         }}
     }}"""

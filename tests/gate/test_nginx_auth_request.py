@@ -76,6 +76,9 @@ def test_nginx_auth_request_to_gate_serve_allows_filed_hosts_and_blocks_the_rest
         assert english.headers.get("content-language", "").startswith("en")
         for host in ("cn", "127.0.0.1", "[::1]"):
             assert get(port, host).status == 403, host
+        for header in ("X-Forwarded-Host", "X-Original-Host"):  # a client cannot name another host to the gate
+            spoofed = get(port, hosts.unfiled, headers={header: hosts.filed})
+            assert spoofed.status == 403 and WHY["not_filed"] in spoofed.body, header
 
 
 def test_the_auth_endpoint_answers_with_decision_and_reason_headers(filings: Filings, tmp_path: Path) -> None:
