@@ -116,8 +116,9 @@ class SqliteSink:
         """SQLAlchemy's SQLite DATETIME text, of naive UTC (what UTCDateTime stores)."""
         if at is None:
             return None
-        u = at.astimezone(UTC)
-        return f"{u.year:04d}-{u.month:02d}-{u.day:02d} {u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond:06d}"
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
+        return at.replace(tzinfo=None).isoformat(" ", "microseconds")
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
