@@ -21,16 +21,17 @@ provider); `cancelled`, `blacklisted`, `empty_shell` (suspended); `not_filed`, `
 `no_registrable_domain`, `wrong_server_address`, `bad_host` (unknown).
 
 Hosts are normalised as the registry does (openbeian.domain.domains): case, a trailing dot, a port and IDN to
-punycode; plain ascii host names take a fast path that never calls idna.
+punycode; plain ascii host names (A-labels included) take a fast path that never calls idna.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any
 
 from openbeian.domain.domains import _suffix_list, parse_domain
 from openbeian.errors import ValidationError
@@ -58,18 +59,62 @@ class Reason(StrEnum):
     BAD_HOST = "bad_host"
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A decision with its reason; `site_number` is the filing that decided it, when there is one."""
+class Verdict(tuple[Any, ...]):
+    """A decision with its reason, the host decided and the filing that decided it when there is one
+    (`site_number`, formatted only when asked: the auth endpoint never asks). A tuple underneath, so the hot path
+    builds one with a single C call: `make_verdict((decision, reason, number, host, word, namer))`."""
 
-    decision: Decision
-    reason: Reason
-    site_number: str | None = None
-    host: str = ""
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        decision: Decision,
+        reason: Reason,
+        site_number: str | None = None,
+        host: str = "",
+        word: int = 0,
+        namer: Callable[[int], str] | None = None,
+    ) -> Verdict:
+        return tuple.__new__(cls, (decision, reason, site_number, host, word, namer))
+
+    @property
+    def decision(self) -> Decision:
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def reason(self) -> Reason:
+        return self[1]  # type: ignore[no-any-return]
+
+    @property
+    def host(self) -> str:
+        return self[3]  # type: ignore[no-any-return]
+
+    @property
+    def site_number(self) -> str | None:
+        if self[2] is None and self[5] is not None:
+            return self[5](self[4])  # type: ignore[no-any-return]
+        return self[2]  # type: ignore[no-any-return]
 
     @property
     def allowed(self) -> bool:
-        return self.decision is Decision.ALLOWED
+        return self[0] is Decision.ALLOWED
+
+    def _key(self) -> tuple[Decision, Reason, str | None, str]:
+        return (self[0], self[1], self.site_number, self[3])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Verdict({self[0].value}, {self[1].value}, {self.site_number!r}, {self[3]!r})"
 
     def to_dict(self, provider: str | None = None) -> dict[str, str | None]:
         return {
@@ -79,6 +124,10 @@ class Verdict:
             "site_number": self.site_number,
             "provider": provider,
         }
+
+
+#: Build a Verdict from its six parts `(decision, reason, number, host, word, namer)` in one C call (the hot path).
+make_verdict: Callable[[tuple[Any, ...]], Verdict] = partial(tuple.__new__, Verdict)
 
 
 def verdict(decision: Decision, reason: Reason) -> Verdict:
@@ -122,10 +171,10 @@ def normalise_host(host: str) -> str:
     name = host.lower()
     if name.endswith("."):
         name = name[:-1]
-    if name.isascii() and _PLAIN.fullmatch(name) and "--" not in name:
+    if name.isascii() and _PLAIN.fullmatch(name):  # xn-- labels included: a bad one simply matches no filing
         if "." not in name:
             raise BadHost(Reason.NO_REGISTRABLE_DOMAIN)
-        if _IPV4ISH.fullmatch(name):
+        if name[-1].isdigit() and _IPV4ISH.fullmatch(name):
             raise BadHost(Reason.IP_LITERAL)
         if ".." in name or len(name) > 253:
             raise BadHost(Reason.BAD_HOST)
@@ -157,10 +206,22 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=65536)
 def is_public_suffix(name: str) -> bool:
-    """True for a public suffix such as com.cn (asked only when nothing matched: the reason of a miss)."""
-    return bool(_suffix_list().is_public(name))
+    """True for a public suffix such as com.cn: asked when nothing matched (the reason of a miss), so it reads the
+    suffix list's rule set directly (set lookups) when the package exposes it, else asks the package."""
+    rules = _rules()
+    if rules is None:
+        return bool(_suffix_list().is_public(name))
+    if name in rules:
+        return True
+    dot = name.find(".")
+    return dot > 0 and "*." + name[dot + 1 :] in rules and "!" + name not in rules
+
+
+@lru_cache(maxsize=1)
+def _rules() -> frozenset[str] | None:
+    rules = getattr(_suffix_list(), "_publicsuffix", None)
+    return rules if isinstance(rules, frozenset) and "com.cn" in rules else None
 
 
 def parents(name: str) -> list[str]:

@@ -36,6 +36,7 @@ from openbeian.gate.decision import (
     Reason,
     Verdict,
     is_public_suffix,
+    make_verdict,
     normalise_host,
     same_address,
     verdict,
@@ -55,6 +56,8 @@ _SITE_NUMBER = re.compile(r"(.)ICP备(20\d\d)(\d{6})号-(\d{1,3})([AXK]?)")
 _CACHE_LIMIT = 65_536
 
 _UNKNOWN_NOT_FILED = verdict(Decision.UNKNOWN, Reason.NOT_FILED)
+_ALLOWED_FILED = (Decision.ALLOWED, Reason.FILED, None)
+_new_verdict = make_verdict
 _NO_REGISTRABLE = verdict(Decision.UNKNOWN, Reason.NO_REGISTRABLE_DOMAIN)
 
 
@@ -96,6 +99,7 @@ class GateIndex:
     def __init__(self, strict: bool = False, clock: Callable[[], float] = time.time) -> None:
         self.strict = strict
         self.clock = clock  # epoch seconds: when empty-shell notices run out
+        self._namer = self.site_number
         self.seq = 0  # the change-log sequence number this index is consistent at
         self.provider_names: dict[int, tuple[str, str]] = {}  # id -> (name, English name)
         self._core: tuple[marisa_trie.Trie, array[int]] = (marisa_trie.Trie([]), array("Q"))
@@ -108,7 +112,7 @@ class GateIndex:
         self._review: dict[str, Review] = {}
         self._notices: dict[int, float] = {}  # number code -> due (epoch seconds)
         self._ips: dict[tuple[int, int], frozenset[str]] = {}  # (number code, provider id) -> IPs (strict only)
-        self._cache: dict[tuple[str, int | None], Verdict] = {}
+        self._cache: dict[int | None, dict[str, Verdict]] = {}  # provider -> host -> verdict
 
     def provider_id(self, name: str) -> int | None:
         """A provider by its name, English name or id."""
@@ -134,26 +138,32 @@ class GateIndex:
 
     def pack(self, state: SiteState) -> int:
         """The 64-bit word of a site's domains; remembers the provider set, IPs and notice it refers to."""
-        status = _STATUS_OF.get(state.status, CANCELLED)
-        providers = frozenset(state.providers)
-        set_id = self._set_ids.get(providers)
+        word = self.pack_parts(state.number, state.status, state.providers, state.notice_due)
+        if self.strict:
+            key = ((word >> _CODE_SHIFT) << 1) | bool(word & _ESCAPE)
+            for provider_id, ips in state.providers.items():
+                self._ips[(key, provider_id)] = frozenset(ips)
+        return word
+
+    def pack_parts(self, number: str, status: str, providers: Iterable[int], notice_due: float | None = None) -> int:
+        """`pack` without a SiteState (bulk loads): the number, status, provider ids and open notice's due time."""
+        wanted = providers if isinstance(providers, frozenset) else frozenset(providers)
+        set_id = self._set_ids.get(wanted)
         if set_id is None:
             set_id = len(self._sets)
             if set_id > _SET_MASK:
                 raise OverflowError("more than 65535 distinct provider sets")
-            self._sets.append(providers)
-            self._set_ids[providers] = set_id
-        code, escaped = self._code(state.number)
-        word = status | (set_id << _SET_SHIFT) | (code << _CODE_SHIFT) | (_ESCAPE if escaped else 0)
-        key = (code << 1) | escaped
-        if state.notice_due is not None:
+            self._sets.append(wanted)
+            self._set_ids[wanted] = set_id
+        code, escaped = self._code(number)
+        word = _STATUS_OF.get(status, CANCELLED) | (set_id << _SET_SHIFT) | (code << _CODE_SHIFT)
+        if escaped:
+            word |= _ESCAPE
+        if notice_due is not None:
             word |= _NOTICE
-            self._notices[key] = state.notice_due
-        else:
-            self._notices.pop(key, None)
-        if self.strict:
-            for provider_id, ips in state.providers.items():
-                self._ips[(key, provider_id)] = frozenset(ips)
+            self._notices[(code << 1) | escaped] = notice_due
+        elif self._notices:
+            self._notices.pop((code << 1) | escaped, None)
         return word
 
     def _code(self, number: str) -> tuple[int, bool]:
@@ -238,22 +248,26 @@ class GateIndex:
 
     # -- deciding ------------------------------------------------------------------------------------------
     def decide(self, host: str, provider_id: int | None = None, server_addr: str | None = None) -> Verdict:
-        """The decision for a Host header value (any spelling); see gate/decision.py for the vocabulary."""
-        cache_key = (host, provider_id)
-        if server_addr is None or not self.strict:
-            found = self._cache.get(cache_key)
-            if found is not None:
-                return found
+        """The decision for a Host header value (any spelling); see gate/decision.py for the vocabulary.
+        Decisions are cached per provider and host until the next change (not in strict mode with an address)."""
+        if server_addr is not None and self.strict:
+            try:
+                return self.decide_name(normalise_host(host), provider_id, server_addr)
+            except BadHost as err:
+                return verdict(Decision.UNKNOWN, err.reason)
+        cache = self._cache.get(provider_id)
+        if cache is None:
+            cache = self._cache[provider_id] = {}
+        found = cache.get(host)
+        if found is not None:
+            return found
         try:
-            name = normalise_host(host)
+            result = self.decide_name(normalise_host(host), provider_id)
         except BadHost as err:
-            return verdict(Decision.UNKNOWN, err.reason)
-        result = self.decide_name(name, provider_id, server_addr)
-        if server_addr is None or not self.strict:
-            cache = self._cache
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[cache_key] = result
+            result = verdict(Decision.UNKNOWN, err.reason)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[host] = result
         return result
 
     def decide_name(self, name: str, provider_id: int | None = None, server_addr: str | None = None) -> Verdict:
@@ -271,6 +285,13 @@ class GateIndex:
                 i = get(candidate)
                 word = 0 if i is None else states[i]
             pending = review.get(candidate) if review else None
+            if (  # the common case, inline: active, no notice, no review, not strict, hosted by the provider
+                pending is None
+                and word & 0b1111 == ACTIVE
+                and server_addr is None
+                and (provider_id is None or provider_id in self._sets[(word >> _SET_SHIFT) & _SET_MASK])
+            ):
+                return _new_verdict((*_ALLOWED_FILED, name, word, self._namer))
             if word or pending is not None:
                 return self._judge(name, word, pending, provider_id, server_addr)
             dot = candidate.find(".")
@@ -296,31 +317,32 @@ class GateIndex:
         self, name: str, word: int, pending: Review | None, provider_id: int | None, server_addr: str | None
     ) -> Verdict:
         status = word & 3
+        namer = self._namer
         if status == ACTIVE:
-            number = self.site_number(word)
             if word & _NOTICE:
                 due = self._notices.get(((word >> _CODE_SHIFT) << 1) | bool(word & _ESCAPE))
                 if due is not None and due <= self.clock():
-                    return Verdict(Decision.SUSPENDED, Reason.EMPTY_SHELL, number, name)
+                    return _new_verdict((Decision.SUSPENDED, Reason.EMPTY_SHELL, None, name, word, namer))
             providers = self._sets[(word >> _SET_SHIFT) & _SET_MASK]
             if provider_id is None or provider_id in providers:
-                if self.strict and server_addr and not self._address_ok(word, providers, provider_id, server_addr):
-                    return Verdict(Decision.UNKNOWN, Reason.WRONG_SERVER_ADDRESS, number, name)
-                return Verdict(Decision.ALLOWED, Reason.FILED, number, name)
+                strict = self.strict and server_addr is not None
+                if strict and not self._address_ok(word, providers, provider_id, server_addr or ""):
+                    return _new_verdict((Decision.UNKNOWN, Reason.WRONG_SERVER_ADDRESS, None, name, word, namer))
+                return _new_verdict((Decision.ALLOWED, Reason.FILED, None, name, word, namer))
             if pending is not None and pending.provider_id == provider_id:
                 if pending.access_passed:
-                    return Verdict(Decision.ALLOWED, Reason.ACCESS_IN_REVIEW, number, name)
-                return Verdict(Decision.PENDING, Reason.IN_REVIEW, number, name)
-            return Verdict(Decision.UNKNOWN, Reason.FILED_ELSEWHERE, number, name)
-        found = self.site_number(word) if status else None
+                    return _new_verdict((Decision.ALLOWED, Reason.ACCESS_IN_REVIEW, None, name, word, namer))
+                return _new_verdict((Decision.PENDING, Reason.IN_REVIEW, None, name, word, namer))
+            return _new_verdict((Decision.UNKNOWN, Reason.FILED_ELSEWHERE, None, name, word, namer))
+        named = namer if status else None
         if pending is not None:
             if provider_id is None or pending.provider_id == provider_id:
-                return Verdict(Decision.PENDING, Reason.IN_REVIEW, found, name)
+                return _new_verdict((Decision.PENDING, Reason.IN_REVIEW, None, name, word, named))
             if not status:
                 return Verdict(Decision.UNKNOWN, Reason.IN_REVIEW, None, name)
         if status == SUSPENDED:
-            return Verdict(Decision.SUSPENDED, Reason.BLACKLISTED, found, name)
-        return Verdict(Decision.SUSPENDED, Reason.CANCELLED, found, name)
+            return _new_verdict((Decision.SUSPENDED, Reason.BLACKLISTED, None, name, word, named))
+        return _new_verdict((Decision.SUSPENDED, Reason.CANCELLED, None, name, word, named))
 
     def _address_ok(self, word: int, providers: frozenset[int], provider_id: int | None, server_addr: str) -> bool:
         key = ((word >> _CODE_SHIFT) << 1) | bool(word & _ESCAPE)
