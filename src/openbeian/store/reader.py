@@ -383,7 +383,13 @@ def bigram_tokens(name: str) -> list[str]:
 
 
 def _utc(value: Any) -> datetime:
+    """An aware UTC datetime from a column: SQLite's naive ISO text (UTC by convention), PostgreSQL's datetime."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        try:
+            value = datetime.fromisoformat(value + "+00:00")  # the stored form has no offset: parse it as UTC at once
+        except ValueError:
+            value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
+    if value.tzinfo is UTC:
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
