@@ -188,3 +188,18 @@ def test_a_filed_number_given_to_another_subject_is_a_bad_row(db: Database, cloc
     report = load(db, write_csv(tmp_path / "other.csv", [impostor]), clock)
     assert not report.committed
     assert [b.line for b in report.bad] == [2] and "unitName" in report.bad[0].reasons[0]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "helper"])
+def test_a_subject_listed_apart_and_a_site_listed_twice_across_batches(
+    db: Database, clock: FixedClock, tmp_path: Path, parallel: bool
+) -> None:
+    rows = read_csv(generated(tmp_path / "registry.csv", sites=40))
+    multi = next(r["mainLicence"] for r in rows if sum(x["mainLicence"] == r["mainLicence"] for x in rows) > 1)
+    apart = [r for r in rows if r["mainLicence"] != multi] + [r for r in rows if r["mainLicence"] == multi]
+    apart.insert(10, apart[3])  # the same site again, in another batch
+    source = write_csv(tmp_path / "apart.csv", apart)
+    report = load(db, source, clock, batch_size=3, parallel=parallel)
+    assert report.committed and report.bad == []
+    assert (report.new_sites, report.existing_sites) == (40, 1)
+    assert report.new_subjects == len({r["mainLicence"] for r in rows})

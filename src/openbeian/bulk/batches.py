@@ -38,7 +38,7 @@ class Batch:
     position: int  # bytes of the file read so far
 
 
-def _batches(path: Path, file_format: FileFormat) -> Iterator[Batch]:
+def _batches(path: Path, file_format: FileFormat, size: int = BATCH) -> Iterator[Batch]:
     checker = RowChecker()
     with RowSource(path, file_format) as source:
         filings: list[Filing] = []
@@ -51,23 +51,27 @@ def _batches(path: Path, file_format: FileFormat) -> Iterator[Batch]:
                 bad.append(checked)
             else:
                 filings.append(checked)
-            if rows == BATCH:
+            if rows == size:
                 yield Batch(filings, bad, rows, source.position)
                 filings, bad, rows = [], [], 0
         yield Batch(filings, bad, rows, source.size)
 
 
 @contextmanager
-def checked_batches(path: Path, file_format: FileFormat, parallel: bool | None = None) -> Iterator[Iterator[Batch]]:
-    """The file's checked batches, in order; `parallel` None: a helper process for a large file on 2+ cores."""
+def checked_batches(
+    path: Path, file_format: FileFormat, parallel: bool | None = None, size: int = BATCH
+) -> Iterator[Iterator[Batch]]:
+    """The file's checked batches of `size` rows, in order; `parallel` None: a helper process for a large file on
+    2+ cores."""
     if parallel is None:
         parallel = path.stat().st_size >= PARALLEL_FROM_BYTES and (os.cpu_count() or 1) > 1
     if not parallel:
-        yield _batches(path, file_format)
+        yield _batches(path, file_format, size)
         return
     check_header(path, file_format)  # a file without the columns fails here, as in this process
     helper = subprocess.Popen(
-        [sys.executable, "-m", "openbeian.bulk.batches", str(path), file_format.value], stdout=subprocess.PIPE
+        [sys.executable, "-m", "openbeian.bulk.batches", str(path), file_format.value, str(size)],
+        stdout=subprocess.PIPE,
     )
     assert helper.stdout is not None
     try:
@@ -91,9 +95,9 @@ def _received(pipe: IO[bytes]) -> Iterator[Batch]:
         yield Batch([Filing(*values) for values in filings], bad, rows, position)
 
 
-def _serve(path: Path, file_format: FileFormat, out: IO[bytes]) -> None:
+def _serve(path: Path, file_format: FileFormat, size: int, out: IO[bytes]) -> None:
     values = operator.attrgetter(*(f.name for f in dataclasses.fields(Filing)))
-    for batch in _batches(path, file_format):
+    for batch in _batches(path, file_format, size):
         # Filings travel as tuples of their fields: a third of the pickling cost of the objects.
         packed = ([values(f) for f in batch.filings], batch.bad, batch.rows, batch.position)
         data = pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
@@ -106,4 +110,4 @@ def _serve(path: Path, file_format: FileFormat, out: IO[bytes]) -> None:
 if __name__ == "__main__":
     from openbeian.bulk import batches  # this module under its own name, so that its classes unpickle
 
-    batches._serve(Path(sys.argv[1]), FileFormat(sys.argv[2]), sys.stdout.buffer)
+    batches._serve(Path(sys.argv[1]), FileFormat(sys.argv[2]), int(sys.argv[3]), sys.stdout.buffer)

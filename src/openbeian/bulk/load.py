@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openbeian.bulk.batches import checked_batches
+from openbeian.bulk.batches import BATCH, checked_batches
 from openbeian.bulk.checks import BadRow, Filing
 from openbeian.bulk.formats import FileFormat
 from openbeian.bulk.sinks import Sink, open_sink
@@ -104,6 +104,7 @@ def import_registry(
     progress: Callable[[int, int], None] | None = None,
     suspend_search_above: int = SUSPEND_SEARCH_ABOVE,
     parallel: bool | None = None,
+    batch_size: int = BATCH,
 ) -> ImportReport:
     """Import a registry file; `progress(bytes read, file size)` is called after each batch. `parallel`: read and
     check in a helper process (None: when the file is large, see batches.py)."""
@@ -116,7 +117,7 @@ def import_registry(
         suspend = estimate > suspend_search_above and estimate > loader.subject_count()
         if suspend:
             search_index.suspend(sink.dialect, sink.script)
-        with checked_batches(path, file_format, parallel) as batches:
+        with checked_batches(path, file_format, parallel, batch_size) as batches:
             for batch in batches:
                 loader.report.rows += batch.rows
                 loader.report.bad.extend(batch.bad)
@@ -147,6 +148,8 @@ class _Loader:
         self.subject_id = int(sink.query("SELECT COALESCE(MAX(id), 0) FROM registry_subjects")[0][0])
         self.site_id = int(sink.query("SELECT COALESCE(MAX(id), 0) FROM registry_sites")[0][0])
         self._first_ids = (self.subject_id, self.site_id)
+        self.started_empty = self.site_id == 0
+        self.recent: dict[str, _Subject] = {}  # the subjects of the previous batch
 
     def subject_count(self) -> int:
         return int(self.sink.query("SELECT COUNT(*) FROM registry_subjects")[0][0])
@@ -162,20 +165,11 @@ class _Loader:
     def load(self, batch: list[Filing]) -> None:
         if not batch:
             return
-        filed = {
-            n
-            for (n,) in self.sink.query_in(
-                "SELECT site_number FROM registry_sites WHERE site_number IN ({})", [f.site_number for f in batch]
-            )
-        }
-        known = self._subjects({f.subject_number for f in batch})
-        fresh = []
-        for f in batch:
-            if self._agrees(f, known):  # a filed site says the same of its subject, or is bad
-                if f.site_number in filed:
-                    self.report.existing_sites += 1
-                else:
-                    fresh.append(f)
+        # Into a registry that had no site when the import began, a batch goes in without looking anything up:
+        # its subjects are new unless the previous batch had them (a file lists a subject's sites together),
+        # and anything else (a subject listed apart, a site listed twice) makes the batch fail and be looked up.
+        looked_up = not self.started_empty
+        fresh, known = self._triage(batch, looked_up)
         if not fresh:
             return
         self._create_providers(fresh)
@@ -183,8 +177,33 @@ class _Loader:
             with self.sink.savepoint():
                 self._write(fresh, known)
         except self.sink.integrity_error:
+            if not looked_up:
+                fresh, known = self._triage(fresh, look_up=True)
             for filing in fresh:
                 self._write_one(filing, known)
+        self.recent = {number: subject for number, subject in known.items() if subject.id}
+
+    def _triage(self, batch: list[Filing], look_up: bool) -> tuple[list[Filing], dict[str, _Subject]]:
+        """The rows to write (sites not filed yet, agreeing with their subject) and the subjects known so far."""
+        numbers = {f.subject_number for f in batch}
+        if look_up:
+            filed = {
+                n
+                for (n,) in self.sink.query_in(
+                    "SELECT site_number FROM registry_sites WHERE site_number IN ({})", [f.site_number for f in batch]
+                )
+            }
+            known = self._subjects(numbers)
+        else:
+            filed, known = set(), {n: s for n, s in self.recent.items() if n in numbers}
+        fresh = []
+        for f in batch:
+            if self._agrees(f, known):  # a filed site says the same of its subject, or is bad
+                if f.site_number in filed:
+                    self.report.existing_sites += 1
+                else:
+                    fresh.append(f)
+        return fresh, known
 
     # -- subjects ------------------------------------------------------------------------------------------
     def _subjects(self, numbers: set[str]) -> dict[str, _Subject]:
