@@ -3,8 +3,10 @@
 For 1 and 2 uvicorn workers it serves (a) the real app (`openbeian.web.serving:app_from_environment`, the factory
 `serve --workers N` runs) on a synthetic SQLite registry of N sites, and (b) a bare ASGI app answering every request
 with a fixed JSON body as long as the real app's average answer, and drives each with wrk at 64 connections: the
-same Lua script for both, cycling through GET /api/v1/registry?domain= for filed domains, `www.` subdomains of
-filed domains and unfiled names. It prints requests/s, p50 / p99 latency and the ratio real / bare, then the time
+same Lua script for both, asking GET /api/v1/registry?domain= for a random site of the whole registry at each request
+(its filed domain, its `www.` subdomain, or an unfiled name): the cold case, where the app's answer cache rarely
+helps. The real app is also driven over a hot set of 2,000 names asked again and again (answers kept per registry
+version). It prints requests/s, p50 / p99 latency and the ratio real / bare, then the time
 of POST /api/v1/registry/batch with 1,000 domains (half filed). Targets (issue 9): ratio >= 0.5, p99 < 10 ms at
 64 clients, a 1,000-domain batch < 100 ms.
 
@@ -119,10 +121,10 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
-def lua_script(paths: list[str], directory: Path) -> Path:
-    """wrk's request function: each thread cycles through the paths from its own offset."""
+def hot_script(paths: list[str], directory: Path) -> Path:
+    """wrk's request function for the hot set: each thread cycles through the same paths from its own offset."""
     listed = ",\n".join(json.dumps(p) for p in paths)
-    script = directory / "registry.lua"
+    script = directory / "hot.lua"
     script.write_text(
         f"local paths = {{\n{listed}\n}}\nlocal n = #paths\nlocal i = 0\n"
         "setup = function(thread) thread:set('offset', math.random(n)) end\n"
@@ -132,13 +134,48 @@ def lua_script(paths: list[str], directory: Path) -> Path:
     return script
 
 
+COLD_LUA = """
+local tlds = {%(tlds)s}
+local sites = %(sites)d
+local k = 0
+local threads = 0
+setup = function(thread) threads = threads + 1; thread:set('id', threads) end
+init = function(args) math.randomseed(os.time() * 1000 + tonumber(id) * 7919) end
+request = function()
+  k = k + 1
+  local kind = k %% 10
+  local path
+  if kind < 7 then
+    local i = math.random(0, sites - 1)
+    local name = string.format('site%%07dx.%%s', i, tlds[(i %% #tlds) + 1])
+    if kind >= 4 then name = 'www.' .. name end
+    path = '/api/v1/registry?domain=' .. name
+  else
+    path = '/api/v1/registry?domain=unfiled' .. math.random(0, 999999999) .. '.cn'
+  end
+  return wrk.format('GET', path)
+end
+"""
+
+
+def cold_script(sites: int, tlds: tuple[str, ...], domain_of: Any, directory: Path) -> Path:
+    """wrk's request function for the cold case: a random site of the whole registry at each request (40 % the
+    filed domain, 30 % its www. subdomain, 30 % an unfiled name), each thread seeded apart."""
+    for i in (0, 7, sites - 1):  # the Lua spelling must be the registry's
+        assert f"site{i:07d}x.{tlds[i % len(tlds)]}" == domain_of(i), domain_of(i)
+    script = directory / "cold.lua"
+    script.write_text(COLD_LUA % {"tlds": ", ".join(json.dumps(t) for t in tlds), "sites": sites})
+    return script
+
+
 def wrk(port: int, script: Path, seconds: int) -> Run:
     command = [WRK, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script)]
     out = subprocess.run([*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     rate = float(_match(r"Requests/sec:\s+([\d.]+)", out))
     errors = int(_match(r"Non-2xx or 3xx responses:\s+(\d+)", out, "0"))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    return Run(rate, _ms(_match(r"50%\s+(\S+)", out)), _ms(_match(r"99%\s+(\S+)", out)), errors)
+    p50, p99 = _match(r"(?m)^\s+50%\s+(\S+)", out), _match(r"(?m)^\s+99%\s+(\S+)", out)
+    return Run(rate, _ms(p50), _ms(p99), errors)
 
 
 def _match(pattern: str, text: str, default: str | None = None) -> str:
@@ -210,7 +247,7 @@ def main() -> None:
         partial = path.with_suffix(".partial")
         registry_lookup.build(partial, args.sites)
         partial.rename(path)
-    paths = query_paths(args.sites, registry_lookup.domain_of)
+    paths = query_paths(args.sites, registry_lookup.domain_of)  # the hot set
     env = {
         "OPENBEIAN_DATABASE_URL": f"sqlite:///{path}",
         "OPENBEIAN_SECRET_KEY": "bench",
@@ -222,14 +259,17 @@ def main() -> None:
     body_bytes = 0
     batch: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        script = lua_script(paths, Path(tmp))
+        cold = cold_script(args.sites, registry_lookup.TLDS, registry_lookup.domain_of, Path(tmp))
+        hot = hot_script(paths, Path(tmp))
         for workers in [int(w) for w in args.workers.split(",")]:
             with uvicorn(FACTORY, workers, env, paths[0], factory=True) as port:
                 if not body_bytes:
                     sizes = [len(get(port, p)[1]) for p in paths[:200]]
                     body_bytes = round(statistics.mean(sizes))
-                wrk(port, script, 1)  # warm-up: connections, statement caches, page cache
-                real = wrk(port, script, args.seconds)
+                wrk(port, cold, 1)  # warm-up: connections, statement caches
+                real = wrk(port, cold, args.seconds)
+                wrk(port, hot, 1)
+                real_hot = wrk(port, hot, args.seconds)
                 if not batch:
                     rng = random.Random(3)
                     names = [registry_lookup.domain_of(rng.randrange(args.sites)) for _ in range(500)]
@@ -237,17 +277,18 @@ def main() -> None:
                     rng.shuffle(names)
                     batch = batch_times(port, names)
             with uvicorn(BARE, workers, {"BENCH_BODY_BYTES": str(body_bytes)}, "/", factory=False) as port:
-                wrk(port, script, 1)
-                bare = wrk(port, script, args.seconds)
-            rows.append((workers, real, bare))
+                wrk(port, cold, 1)
+                bare = wrk(port, cold, args.seconds)
+            rows.append((workers, bare, real, real_hot))
 
     print(f"\nGET /api/v1/registry?domain= (40 % filed, 30 % www. of filed, 30 % unfiled; answers {body_bytes} B avg)")
-    print(f"{'workers':>7} {'app':<6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'ratio':>6}")
-    for workers, real, bare in rows:
-        for name, run in (("bare", bare), ("real", real)):
-            ratio = f"{real.requests_per_second / bare.requests_per_second:.2f}x" if name == "real" else ""
+    print("cold: a random site of the whole registry each request; hot: 2,000 names asked again and again")
+    print(f"{'workers':>7} {'app':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'ratio':>6}")
+    for workers, bare, real, real_hot in rows:
+        for name, run in (("bare", bare), ("real cold", real), ("real hot", real_hot)):
+            ratio = f"{run.requests_per_second / bare.requests_per_second:.2f}x" if name != "bare" else ""
             print(
-                f"{workers:>7} {name:<6} {run.requests_per_second:>9,.0f} {run.p50_ms:>8.2f} {run.p99_ms:>8.2f}"
+                f"{workers:>7} {name:<10} {run.requests_per_second:>9,.0f} {run.p50_ms:>8.2f} {run.p99_ms:>8.2f}"
                 f" {run.errors:>6} {ratio:>6}"
             )
     print(

@@ -343,3 +343,14 @@ def _walk(value: object) -> Iterator[object]:
             yield from _walk(item)
     else:
         yield value
+
+
+def test_an_answer_given_again_reflects_a_registry_change_made_since(client: TestClient, demo_db: Database) -> None:
+    """Answers are kept per registry version: a filing recorded in the change log is seen by the next query."""
+    params = {"domain": "seeded700001-1.cn"}
+    before = client.get(REGISTRY, params=params)
+    assert before.json()["records"] == [] and client.get(REGISTRY, params=params).content == before.content
+    (filed,) = seed_subjects(demo_db, ["版本测试有限公司"], first_serial=700001)
+    after = client.get(REGISTRY, params=params)
+    assert [r["site_number"] for r in after.json()["records"]] == list(filed.site_numbers)
+    assert after.headers["etag"] != before.headers["etag"]

@@ -11,7 +11,8 @@ answers carry a strong ETag over the body (If-None-Match -> 304) and Cache-Contr
 shape in the caller's language. The app is a `RegistryFirst` (FastAPI that hands these paths over before its own
 per-request work) and `install(app, ctx, settings)` gives it the routes; the OpenAPI document describes them
 through registry_openapi.py. Lookups by domain or number run on the event loop (one indexed read: cheaper than
-a hop to a thread); name searches, batches and the ministry query run in the thread pool.
+a hop to a thread); name searches, batches and the ministry query run in the thread pool. The last 4,096 GET
+answers are kept per worker process while the registry does not change (hot domains are asked again and again).
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from anyio import to_thread
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
+from openbeian.clock import SystemClock
 from openbeian.config import Settings
 from openbeian.errors import AuthenticationFailed, OpenBeianError, Text, ValidationError
 from openbeian.services.accounts import AccountService
 from openbeian.services.context import Context
 from openbeian.services.registry import MAX_BATCH, MAX_PAGE, BatchItem, RegistryService
+from openbeian.store.reader import NewestChange
 from openbeian.web import ministry_compat, registry_openapi
 from openbeian.web.errors import language_of, status_of
 from openbeian.web.ratelimit import RateLimiter, retry_after
@@ -48,7 +51,7 @@ CACHE_CONTROL = b"public, max-age=60"  # the registry changes by filings: a minu
 MAX_BODY = 1 << 20  # bytes of a batch or ministry request
 ITEMS_PER_TOKEN = 10  # a batch of n items takes ceil(n / 10) of the client's rate-limit tokens
 TOKEN_CACHE_SECONDS = 60.0
-AS_OF_SECONDS = 1.0  # as_of is read again at most this often (a lower bound of what an answer reflects)
+ANSWER_CACHE_SIZE = 4096  # GET answers kept per worker process, for the current registry version only
 QUERY_FIELDS = ("domain", "number", "subject")
 
 Headers = list[tuple[bytes, bytes]]
@@ -97,11 +100,11 @@ class RegistryRoutes:
         self.service = RegistryService(ctx)
         self.default_language = settings.default_language
         clock = ctx.clock
-        self.limiter = RateLimiter(
-            settings.rate_limit_per_minute, settings.rate_limit_burst, lambda: clock.now().timestamp()
-        )
+        seconds = time.monotonic if isinstance(clock, SystemClock) else lambda: clock.now().timestamp()
+        self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, seconds)
         self._accounts: dict[str, tuple[int | None, float]] = {}  # token -> (account id or None, checked at)
-        self._as_of: tuple[str, float] = ("", -AS_OF_SECONDS)  # (as_of, read at)
+        self._answers: dict[bytes, tuple[bytes, bytes]] = {}  # query string -> (body, etag) at self._version
+        self._version = -1  # sequence number of the newest registry change the cached answers reflect
         self.routes: dict[str, Handler] = {
             QUERY_PATH: RegistryRoutes.query,
             BATCH_PATH: RegistryRoutes.batch,
@@ -125,21 +128,34 @@ class RegistryRoutes:
     async def query(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.allow(scope, ("GET", "HEAD"))
         self.limit(scope, 1)
-        params = dict(parse_qsl(scope["query_string"].decode("utf-8", "replace")))
+        version, newest = self.registry_version()
+        key = scope["query_string"]
+        cached = self._answers.get(key)
+        if cached is not None:  # the same query at the same registry version: the same answer
+            await self.send_cached(scope, send, *cached)
+            return
+        params = dict(parse_qsl(key.decode("utf-8", "replace")))
         given = {k: params[k] for k in QUERY_FIELDS if params.get(k)}
         limit_text = params.get("limit") or "50"
         if not (limit_text.isascii() and limit_text.isdigit()) or len(limit_text) > 6:
             raise ValidationError.for_field("limit", "give a whole number", "应为整数")
         limit, cursor = int(limit_text), params.get("cursor")
         if len(given) == 1 and "domain" in given and not cursor and 1 <= limit <= MAX_PAGE:
-            # The hot path: a domain has one record at most, so no paging; as_of from the per-process cache.
-            records, next_cursor, as_of = self.service.by_domain(given["domain"]), None, self.as_of()
+            # A domain has one record at most: no paging, and as_of is the newest change just read.
+            records, next_cursor, as_of = self.service.by_domain(given["domain"]), None, self.as_of(newest)
         else:
             call = partial(self.service.query_page, **given, cursor=cursor, limit=limit)
             page = await to_thread.run_sync(call) if "subject" in given else call()
             records, next_cursor, as_of = page.records, page.next_cursor, page.as_of
-        body = {"query": given, "records": [r.to_dict() for r in records], "next_cursor": next_cursor, "as_of": as_of}
-        await self.send_cached(scope, send, encode(body))
+        body = encode(
+            {"query": given, "records": [r.to_dict() for r in records], "next_cursor": next_cursor, "as_of": as_of}
+        )
+        etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+        if self._version == version:  # no change landed meanwhile (a name search runs in a thread)
+            if len(self._answers) >= ANSWER_CACHE_SIZE:
+                del self._answers[next(iter(self._answers))]  # the oldest
+            self._answers[key] = (body, etag)
+        await self.send_cached(scope, send, body, etag)
 
     async def batch(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.allow(scope, ("POST",))
@@ -149,7 +165,8 @@ class RegistryRoutes:
         if len(items) > ITEMS_PER_TOKEN:
             self.limit(scope, math.ceil(len(items) / ITEMS_PER_TOKEN) - 1)
         call = partial(self.service.batch, **{field: items})
-        results, as_of = await to_thread.run_sync(lambda: (call(), self.as_of()))
+        as_of = self.as_of(self.registry_version()[1])
+        results = await to_thread.run_sync(call)
         lang = self.language(scope)
         answer = {"results": [batch_result(item, lang) for item in results], "as_of": as_of}
         await send_json(send, 200, encode(answer), [(b"cache-control", b"no-store")])
@@ -223,15 +240,20 @@ class RegistryRoutes:
         self._accounts[token] = (account, now)
         return account
 
-    def as_of(self) -> str:
-        """The registry's as_of, read again when the cached one is over AS_OF_SECONDS old: it saves a query per
-        lookup, and an answer then reflects at least the changes up to it."""
-        as_of, read_at = self._as_of
-        now = time.monotonic()
-        if now - read_at >= AS_OF_SECONDS:
-            as_of = self.service.as_of()
-            self._as_of = (as_of, now)
-        return as_of
+    def registry_version(self) -> tuple[int, NewestChange | None]:
+        """The newest registry change (its sequence number is the version), read for each request (one indexed
+        row): cached answers are for one version and dropped when another change lands. Every registry write
+        records a change (the change log the gate follows), so a cached answer is never stale."""
+        newest = self.ctx.db.reader.newest_change()
+        version = newest.seq if newest is not None else 0
+        if version != self._version:
+            self._answers.clear()
+            self._version = version
+        return version, newest
+
+    def as_of(self, newest: NewestChange | None) -> str:
+        """What RegistryService.as_of says, from a change already read: its time, or now when there is none."""
+        return (newest.at if newest is not None else self.ctx.clock.now()).isoformat()
 
     def language(self, scope: Scope) -> str:
         cookie = header(scope, b"cookie") or ""
@@ -239,9 +261,8 @@ class RegistryRoutes:
         return language_of(header(scope, b"accept-language"), lang, self.default_language)
 
     # -- answers --------------------------------------------------------------------------------------
-    async def send_cached(self, scope: Scope, send: Send, body: bytes) -> None:
+    async def send_cached(self, scope: Scope, send: Send, body: bytes, etag: bytes) -> None:
         """A cacheable answer: strong ETag over the body, 304 when the client holds it already."""
-        etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
         headers: Headers = [(b"etag", etag), (b"cache-control", CACHE_CONTROL)]
         held = header(scope, b"if-none-match")
         if held is not None and etag_matches(held, etag.decode()):
