@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import orjson
 from anyio import to_thread
@@ -134,7 +134,10 @@ class RegistryRoutes:
         if cached is not None:  # the same query at the same registry version: the same answer
             await self.send_cached(scope, send, *cached)
             return
-        params = dict(parse_qsl(key.decode("utf-8", "replace")))
+        if key.startswith(b"domain=") and b"&" not in key:  # the usual query: skip parse_qsl's generality
+            params = {"domain": unquote_plus(key[7:].decode("utf-8", "replace"))}
+        else:
+            params = dict(parse_qsl(key.decode("utf-8", "replace")))
         given = {k: params[k] for k in QUERY_FIELDS if params.get(k)}
         limit_text = params.get("limit") or "50"
         if not (limit_text.isascii() and limit_text.isdigit()) or len(limit_text) > 6:
