@@ -407,7 +407,7 @@ class _Merged:
         return out
 
 
-# -- one host, straight from the database (`gate check`) --------------------------------------------------------
+# -- a few hosts, straight from the database (`gate check`, the provider console) ------------------------------
 def check_host(
     database: str | Engine,
     host: str,
@@ -415,20 +415,50 @@ def check_host(
     server_addr: str | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Verdict:
-    """The decision for one host read from the registry now, without building the whole index: the states of
-    the host's candidate domains go into an empty index, which then decides as the full one would."""
+    """The decision for one host read from the registry now, without building the whole index."""
     try:
         name = normalise_host(host)
     except BadHost as err:
         return Verdict(Decision.UNKNOWN, err.reason, None, host)
-    candidates = parents(name)
+    return decide_many(database, [name], provider, server_addr, clock)[0]
+
+
+def decide_many(
+    database: str | Engine,
+    names: list[str],
+    provider: int | None = None,
+    server_addr: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> list[Verdict]:
+    """Decisions for normalised names read from the registry now: the states of the names and their parents go
+    into an empty index, which then decides as the full one would."""
     engine = engine_for(database)
     index = GateIndex(server_addr is not None, clock)
+    candidates = sorted({c for name in names for c in parents(name)})
     with engine.connect() as raw, _read(raw).begin() as _:
         conn = _read(raw)
-        held = domain_states(conn, candidates)
+        held = []
+        for start in range(0, len(candidates), 500):
+            held += domain_states(conn, candidates[start : start + 500])
         for state in held:
             index.apply_domain(state)
-        for site in site_states(conn, [d.site for d in held if d.site]):
-            index.apply_site(site)
-    return index.decide_name(name, provider, server_addr)
+        numbers = sorted({d.site for d in held if d.site})
+        for start in range(0, len(numbers), 500):
+            for site in site_states(conn, numbers[start : start + 500]):
+                index.apply_site(site)
+    return [index.decide_name(name, provider, server_addr) for name in names]
+
+
+def provider_domains(conn: Connection, provider: int, limit: int = 5000) -> list[str]:
+    """The domains a provider hosts or has hosted (filed sites with its access record) and those of its orders in
+    flight, in name order."""
+    rows = conn.execute(
+        text(
+            "SELECT d.domain FROM registry_site_providers p JOIN registry_domains d ON d.site_id = p.site_id"
+            " WHERE p.provider_id = :p"
+            " UNION SELECT od.domain FROM order_domains od JOIN orders o ON o.id = od.order_id"
+            " WHERE o.provider_id = :p ORDER BY 1 LIMIT :limit"
+        ),
+        {"p": provider, "limit": limit},
+    )
+    return [str(d) for (d,) in rows]

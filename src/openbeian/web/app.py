@@ -24,6 +24,7 @@ from openbeian.store.uow import Database
 from openbeian.web import (
     api,
     eligibility,
+    gate_pages,
     lifecycle_api,
     lifecycle_pages,
     pages,
@@ -76,6 +77,8 @@ def create_app(
     app.include_router(lifecycle_pages.router)
     app.include_router(scan_pages.router)
     app.include_router(scan_pages.api_router)
+    app.include_router(gate_pages.router)
+    app.include_router(gate_pages.api_router)
     pages.mount_static(app)
     registry_api.install(app, ctx, settings)  # the public registry routes, answered before FastAPI's routing
 

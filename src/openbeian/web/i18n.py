@@ -466,4 +466,25 @@ CATALOG: dict[str, str] = {
     "Subject (by its document)": "主体（按证件）",
     "Document type (subjects only)": "证件类型（仅限主体）",
     "Domain or document number": "域名或证件号码",
+    # the enforcement gate (provider_gate.html, gate_enforcement.html)
+    "Enforcement": "访问拦截",
+    "Enforcement gate": "备案拦截",
+    "Served": "放行",
+    "Blocked while in review": "审核期间拦截",
+    "Blocked: suspended": "已暂停，拦截",
+    "Blocked: not filed here": "未在此备案，拦截",
+    "filed with this provider": "已在本接入商备案",
+    "access filing past the first review": "接入备案已通过初审",
+    "an order for it is in review": "其备案订单正在审核",
+    "the filing was cancelled": "备案已注销",
+    "on the blacklist": "已列入黑名单",
+    "an empty-shell notice ran out": "空壳公示期已满",
+    "filed with another provider": "已在其他接入商备案",
+    "served from an address not in the access record": "访问地址不在接入信息中",
+    "not filed": "未备案",
+    "What the gate at {provider}'s edge does with each domain filed through it or in its orders now: served, or"
+    " blocked with the reason.": "{provider} 边缘的备案拦截对经其备案或在其订单中的每个域名的当前处理："
+    "放行，或拦截及原因。",
+    "The first {n} domains.": "前 {n} 个域名。",
+    "None.": "无。",
 }

@@ -304,9 +304,17 @@ def render(
         "version": __version__,
         "province_name": lambda code: province_name(code, lang),
         "provider_name": ProviderNames(request, lang),
+        "enforcement": _enforcement(request),
         **(context or {}),
     }
     return templates().TemplateResponse(request, name, full, status_code=status)
+
+
+def _enforcement(request: Request) -> Any:
+    """`enforcement(domains, provider_id)` in templates: the gate's verdict now (web/gate_pages.py)."""
+    from openbeian.web.gate_pages import Enforcement
+
+    return Enforcement(request)
 
 
 class ProviderNames:
