@@ -229,6 +229,62 @@ def batch_times(port: int, domains: list[str], rounds: int = 10) -> list[float]:
     return times[1:]  # the first one warms the worker
 
 
+def in_process_costs(env: dict[str, str], sites: int, domain_of: Any) -> dict[str, float]:
+    """Microseconds a request costs inside the worker, without HTTP (the ASGI call with a no-op send), for a
+    cached answer and a cold one, next to the pieces of a cold one: the service's lookup, the registry version
+    read, and the same join run raw through sqlite3 (the floor)."""
+    import asyncio
+    import sqlite3
+
+    os.environ.update(env)
+    from openbeian.web.serving import app_from_environment
+
+    app = app_from_environment()
+    rng = random.Random(5)
+    cold = [domain_of(rng.randrange(sites)) for _ in range(20_000)]
+    hot = cold[:500]
+
+    def scope(name: str) -> dict[str, Any]:
+        query = f"domain={name}".encode()
+        return {"type": "http", "method": "GET", "path": "/api/v1/registry", "query_string": query, "headers": []}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    async def drive(names: list[str]) -> float:
+        started = time.perf_counter()
+        for name in names:
+            await app(scope(name), receive, send)
+        return (time.perf_counter() - started) / len(names) * 1e6
+
+    asyncio.run(drive(hot))
+    costs = {"ASGI call, cached answer": asyncio.run(drive(hot * 20)), "ASGI call, cold": asyncio.run(drive(cold))}
+    ctx = app.state.ctx
+    from openbeian.services.registry import RegistryService
+
+    service = RegistryService(ctx)
+    names = [domain_of(rng.randrange(sites)) for _ in range(20_000)]
+    started = time.perf_counter()
+    for name in names:
+        service.by_domain(name)
+    costs["RegistryService.by_domain"] = (time.perf_counter() - started) / len(names) * 1e6
+    started = time.perf_counter()
+    for _ in names:
+        ctx.db.reader.newest_change()
+    costs["registry version (newest change)"] = (time.perf_counter() - started) / len(names) * 1e6
+    conn = sqlite3.connect(env["OPENBEIAN_DATABASE_URL"].removeprefix("sqlite:///"))
+    sql = ctx.db.reader._dialect.by_domains2
+    started = time.perf_counter()
+    for name in names:
+        conn.execute(sql, (name, name, name)).fetchall()
+    costs["raw sqlite3, same join"] = (time.perf_counter() - started) / len(names) * 1e6
+    conn.close()
+    return costs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sites", type=int, default=50_000)
@@ -291,6 +347,10 @@ def main() -> None:
                 f"{workers:>7} {name:<10} {run.requests_per_second:>9,.0f} {run.p50_ms:>8.2f} {run.p99_ms:>8.2f}"
                 f" {run.errors:>6} {ratio:>6}"
             )
+    costs = in_process_costs(env, args.sites, registry_lookup.domain_of)
+    print("\nInside one worker, no HTTP (us a request):")
+    for name, micros in costs.items():
+        print(f"  {name:<34} {micros:7.1f}")
     print(
         f"\nPOST /api/v1/registry/batch, 1,000 domains (500 filed), 1 worker, {len(batch)} rounds:"
         f" median {statistics.median(batch):.1f} ms, max {max(batch):.1f} ms (target < 100 ms)"

@@ -22,6 +22,7 @@ import logging
 import math
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
@@ -103,7 +104,7 @@ class RegistryRoutes:
         seconds = time.monotonic if isinstance(clock, SystemClock) else lambda: clock.now().timestamp()
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, seconds)
         self._accounts: dict[str, tuple[int | None, float]] = {}  # token -> (account id or None, checked at)
-        self._answers: dict[bytes, tuple[bytes, bytes]] = {}  # query string -> (body, etag) at self._version
+        self._answers: OrderedDict[bytes, tuple[bytes, bytes]] = OrderedDict()  # query string -> (body, etag)
         self._version = -1  # sequence number of the newest registry change the cached answers reflect
         self.routes: dict[str, Handler] = {
             QUERY_PATH: RegistryRoutes.query,
@@ -156,7 +157,7 @@ class RegistryRoutes:
         etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
         if self._version == version:  # no change landed meanwhile (a name search runs in a thread)
             if len(self._answers) >= ANSWER_CACHE_SIZE:
-                del self._answers[next(iter(self._answers))]  # the oldest
+                self._answers.popitem(last=False)  # the oldest (O(1), unlike deleting a plain dict's first key)
             self._answers[key] = (body, etag)
         await self.send_cached(scope, send, body, etag)
 
