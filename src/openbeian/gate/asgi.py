@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -132,6 +133,8 @@ class GateApp:
                 except Exception as err:
                     await send({"type": "lifespan.startup.failed", "message": f"gate: loading the index failed: {err}"})
                     return
+                gc.collect()
+                gc.freeze()  # the loaded index's objects live as long as the process: keep them out of collections
                 self._task = asyncio.create_task(self.follower.run())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -141,6 +141,8 @@ _SHARED = {(d, r): Verdict(d, r) for d in Decision for r in Reason}
 # -- host names ---------------------------------------------------------------------------------------------
 _PLAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 _IPV4ISH = re.compile(r"[0-9.]+")
+# Two or more LDH labels, the last starting with a letter (so never an IPv4 address), nothing else.
+_CANONICAL = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class BadHost(ValueError):
@@ -157,6 +159,8 @@ def normalise_host(host: str) -> str:
     Drops a port and one trailing dot. IP literals (v4, v6 in brackets) are `ip_literal`; a single label or a
     name the registry would refuse is `no_registrable_domain` / `bad_host`.
     """
+    if _CANONICAL.fullmatch(host):  # already lower-case ascii labels, no port, no trailing dot: the common case
+        return host
     if ":" in host:
         if host.startswith("["):
             raise BadHost(Reason.IP_LITERAL)
