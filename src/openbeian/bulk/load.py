@@ -4,12 +4,15 @@ How a file goes in:
 1. Rows are read and checked one by one (checks.py) and gathered in batches (batches.py; for a large file in a
    helper process, while this one writes).
 2. For a batch, one query finds the sites already filed (a second import skips them: "0 new") and one the
-   subjects already filed (their sites are added under them; a row that disagrees with the filed subject is bad).
+   subjects already filed (their sites are added under them; a row that disagrees with the filed subject is
+   bad). Into a registry that had no site when the import began these lookups are skipped (see `load`).
 3. The batch goes in at once inside a savepoint (SQLite executemany, PostgreSQL COPY), ids given by us (the
-   transaction holds the registry's write lock). If a unique constraint refuses it (a domain or a number filed
-   twice, a document already filed as another subject), the savepoint is rolled back and the batch goes in row
-   by row, each in its own savepoint, so that the rows at fault are found and told apart by their reason. A
-   domain held by a cancelled site moves to the new active one, as an approval does.
+   transaction holds the registry's write lock: SQLite BEGIN IMMEDIATE; PostgreSQL a SHARE ROW EXCLUSIVE lock on
+   the registry tables and the change log's advisory lock, so approvals wait and reads go on). If a unique
+   constraint refuses it (a domain or a number filed twice, a document already filed as another subject), the
+   savepoint is rolled back and the batch goes in row by row, each in its own savepoint, so that the rows at
+   fault are found and told apart by their reason. A domain held by a cancelled site moves to the new active
+   one, as an approval does.
 4. At the end the transaction commits, unless a row was bad and `skip_bad` is off: then nothing is imported,
    and every bad row has been reported (the whole file was read and tried, so none is missed).
 
@@ -17,16 +20,18 @@ What is written, per site: its subject (once; serial, year and next_site_seq kep
 number continues after the imported ones), the site, its domains, its providers (registry_site_providers and the
 equal `provider_ids` copy; providers are created by name when unknown) and the change log entries an approval
 writes (services/issuing.py): "site_approved", then "site_cancelled" for a cancelled site and
-"subject_cancelled" for a cancelled subject, each at the filing's own time.
+"subject_cancelled" for a cancelled subject. Their `at` is the filing's own time (approval, cancellation), so
+an imported history reads as it happened; their sequence numbers follow the file, as a follower needs.
 
-The name-search index (store/search_index.py, migration 0005) is the one thing handled apart, here in
-`_search_index_suspended`: kept row by row, it costs more than the rest of a subject's import (SQLite: its
+The name-search index (store/search_index.py, migration 0005) is the one thing handled apart, in
+`import_registry`: kept row by row, it costs about as much as the rest of a subject's import (SQLite: its
 triggers compute each name's bigrams; PostgreSQL: two GIN indexes). When the file is large next to the registry
 (an estimated row count, from the file's size, above `suspend_search_above` and above the subjects already
 filed), the index is suspended (triggers / GIN indexes dropped) for the load and rebuilt over every name before
-the commit, in the same transaction: a rolled-back import leaves the index as it was. Otherwise the triggers
-stay. Other secondary indexes stay: bench/registry_import.py measures that dropping and re-creating them gains
-little next to the unique indexes, which the import needs to find conflicts.
+the commit, in the same transaction: a rolled-back import leaves the index as it was. (On PostgreSQL dropping
+the GIN indexes takes an exclusive lock: searches wait for such an import.) Otherwise the triggers stay. The
+other secondary indexes stay: the unique ones find the conflicts, and bench/registry_import.py measures what
+dropping and re-creating the three others would change.
 """
 
 from __future__ import annotations
