@@ -108,15 +108,23 @@ http {{
     return conf
 
 
-def wait_port(port: int, process: subprocess.Popen[bytes], seconds: float = 120.0) -> None:
+def answers(port: int) -> bool:
+    """An HTTP answer (any status) on the port: a worker is up, not only the listening socket."""
+    with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\nHost: probe.invalid\r\n\r\n")
+        return sock.recv(16).startswith(b"HTTP/")
+    return False
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes], seconds: float = 300.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"exited with {process.returncode}")
-        with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        if answers(port):
             return
         time.sleep(0.01)
-    raise RuntimeError(f"nothing on port {port}")
+    raise RuntimeError(f"nothing answers on port {port}")
 
 
 @contextmanager
@@ -163,9 +171,8 @@ def reload_seconds(process: subprocess.Popen[bytes], port: int) -> float:
     process.send_signal(signal.SIGHUP)
     while True:
         now = children(process.pid)
-        if now and not (now & old):
-            with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                return time.perf_counter() - started
+        if now and not (now & old) and answers(port):
+            return time.perf_counter() - started
         time.sleep(0.01)
 
 
@@ -332,6 +339,8 @@ def main() -> None:
         print(f"\n2. the map at the edge: nginx -t {test_seconds:.2f} s;", end="")
         print(f" cold start {statistics.median(cold):.2f} s (median)")
         with nginx(mapped_conf, port) as (process, _):
+            while not children(process.pid):
+                time.sleep(0.01)
             worker = max(children(process.pid))
             memory = [f"master {rss_mib(process.pid):.0f} / worker {rss_mib(worker):.0f} MiB"]
             reloads = []

@@ -353,3 +353,21 @@ def build_registry(filings: Filings) -> Hosts:
     assert order.issued is not None
     cancel_site(filings, applicant, order.issued.site_numbers[0])
     return Hosts(idn=IDN_DOMAIN.encode("idna").decode("ascii"))
+
+
+@contextmanager
+def registry_file(directory: Path) -> Iterator[tuple[Filings, Hosts]]:
+    """A registry of every kind of host in a SQLite file of its own, for the read-only tests of a module."""
+    from conftest import BEIJING_MORNING, Filings
+    from openbeian.clock import FixedClock
+    from openbeian.services.context import Context
+    from openbeian.simulate.driver import ensure_cast
+    from openbeian.store.uow import Database
+
+    db = Database(f"sqlite:///{directory / 'openbeian.db'}")
+    try:
+        ctx = Context(db, clock=FixedClock(BEIJING_MORNING))
+        filings = Filings(ctx, ensure_cast(ctx))
+        yield filings, build_registry(filings)
+    finally:
+        db.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,22 +16,28 @@ from openbeian.domain.domains import parse_domain
 from openbeian.gate.export import export, nginx_hash_sizes, replaced_atomically
 from openbeian.gate.source import load_index
 from openbeian.simulate.driver import OTHER_PROVIDER_NAME_EN
-from openbeian.store.uow import Database
 
-from .edge_support import IDN_DOMAIN, PROVIDER, Hosts, build_registry, openbeian
+from .edge_support import IDN_DOMAIN, PROVIDER, Hosts, openbeian, registry_file
 
 if TYPE_CHECKING:
     from conftest import Filings
 
 
-@pytest.fixture
-def db(sqlite_db: Database) -> Database:
-    return sqlite_db
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Filings, Hosts]]:
+    """Built once: every test here only reads it."""
+    with registry_file(tmp_path_factory.mktemp("registry")) as built:
+        yield built
 
 
 @pytest.fixture
-def hosts(filings: Filings) -> Hosts:
-    return build_registry(filings)
+def filings(registry: tuple[Filings, Hosts]) -> Filings:
+    return registry[0]
+
+
+@pytest.fixture
+def hosts(registry: tuple[Filings, Hosts]) -> Hosts:
+    return registry[1]
 
 
 def url(filings: Filings) -> str:
@@ -75,7 +82,8 @@ def test_idn_domains_are_exported_as_punycode(filings: Filings, hosts: Hosts) ->
 def test_the_nginx_map_covers_each_domain_and_its_subdomains_with_sized_hashes(filings: Filings, hosts: Hosts) -> None:
     text = run_export(filings, "--format", "nginx-map", "--provider", PROVIDER)
     lines = [line.strip() for line in text.splitlines() if line and not line.startswith("#")]
-    max_size, bucket = nginx_hash_sizes(3, len(hosts.idn))
+    names = (hosts.filed, hosts.idn, hosts.elsewhere_under_filed)
+    max_size, bucket = nginx_hash_sizes(3, len(hosts.idn), sum(map(len, names)) / 3)
     assert lines == [
         f"map_hash_max_size {max_size};",
         f"map_hash_bucket_size {bucket};",
@@ -90,11 +98,11 @@ def test_the_nginx_map_covers_each_domain_and_its_subdomains_with_sized_hashes(f
     )
 
 
-def test_nginx_hash_sizes_grow_with_the_map_and_its_longest_name() -> None:
-    assert nginx_hash_sizes(0, 10) == (2048, 128)
-    assert nginx_hash_sizes(1_000_000, 30) == (4 * 1_048_576, 128)
-    assert nginx_hash_sizes(10, 200)[1] == 256
-    assert nginx_hash_sizes(10, 253)[1] == 512
+def test_nginx_hash_sizes_grow_with_the_map_and_its_names() -> None:
+    assert nginx_hash_sizes(0, 10, 10) == (2048, 256)
+    assert nginx_hash_sizes(1_000_000, 30, 14) == (2 * 1_048_576, 256)
+    assert nginx_hash_sizes(10, 30, 25) == (2048, 512)  # eight average names per bucket
+    assert nginx_hash_sizes(10, 253, 14)[1] == 512  # the longest legal name fits
 
 
 def test_the_json_export_lists_every_known_domain_with_its_decision(filings: Filings, hosts: Hosts) -> None:
@@ -126,15 +134,14 @@ def test_out_replaces_the_file_whole_and_keeps_its_permissions(filings: Filings,
 
 
 def test_a_failed_export_leaves_the_old_file_and_no_temporary_file(filings: Filings, tmp_path: Path) -> None:
-    (tmp_path / "etc").mkdir()
-    out = tmp_path / "etc" / "gate.conf"
+    out = tmp_path / "gate.conf"
     out.write_text("the old map\n")
     index = load_index(filings.ctx.db.engine)
     with pytest.raises(ValueError, match="unknown format"), replaced_atomically(out) as handle:
         handle.write("half a map\n")
         export(index, "apache-map", None, None, handle)
     assert out.read_text() == "the old map\n"
-    assert os.listdir(tmp_path / "etc") == ["gate.conf"]
+    assert os.listdir(tmp_path) == ["gate.conf"]
 
 
 def test_a_new_out_file_is_readable_by_the_web_server(filings: Filings, tmp_path: Path) -> None:

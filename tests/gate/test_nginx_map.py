@@ -3,6 +3,7 @@ their subdomains reach the upstream, every other kind of host gets 403 and the b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,12 +14,13 @@ from openbeian.store.uow import Database
 from .edge_support import (
     BLOCK_PAGE,
     PROVIDER,
-    build_registry,
+    Hosts,
     free_port,
     get,
     nginx,
     nginx_map_server,
     openbeian,
+    registry_file,
     upstream,
 )
 
@@ -26,16 +28,17 @@ if TYPE_CHECKING:
     from conftest import Filings
 
 
-@pytest.fixture
-def db(sqlite_db: Database) -> Database:
-    return sqlite_db
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Filings, Hosts]]:
+    """Built once: the tests here only read it."""
+    with registry_file(tmp_path_factory.mktemp("registry")) as built:
+        yield built
 
 
-def exported_map(filings: Filings, tmp_path: Path, *provider: str) -> Path:
+def exported_map(database_url: str, tmp_path: Path, *provider: str) -> Path:
     out = tmp_path / "openbeian-gate.conf"
     done = openbeian(
-        "--database", str(filings.ctx.db.engine.url), "gate", "export", "--format", "nginx-map", "--out", str(out),
-        *provider,
+        "--database", database_url, "gate", "export", "--format", "nginx-map", "--out", str(out), *provider
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return out
@@ -48,9 +51,11 @@ def block_root(tmp_path: Path) -> Path:
     return root
 
 
-def test_nginx_with_the_exported_map_serves_filed_hosts_and_blocks_the_rest(filings: Filings, tmp_path: Path) -> None:
-    hosts = build_registry(filings)
-    map_file = exported_map(filings, tmp_path, "--provider", PROVIDER)
+def test_nginx_with_the_exported_map_serves_filed_hosts_and_blocks_the_rest(
+    registry: tuple[Filings, Hosts], tmp_path: Path
+) -> None:
+    filings, hosts = registry
+    map_file = exported_map(str(filings.ctx.db.engine.url), tmp_path, "--provider", PROVIDER)
     port = free_port()
     with (
         upstream() as upstream_port,
@@ -65,9 +70,11 @@ def test_nginx_with_the_exported_map_serves_filed_hosts_and_blocks_the_rest(fili
             assert "未备案" in reply.body and "not filed" in reply.body, host
 
 
-def test_without_a_provider_nginx_serves_what_any_provider_filed(filings: Filings, tmp_path: Path) -> None:
-    hosts = build_registry(filings)
-    map_file = exported_map(filings, tmp_path)
+def test_without_a_provider_nginx_serves_what_any_provider_filed(
+    registry: tuple[Filings, Hosts], tmp_path: Path
+) -> None:
+    filings, hosts = registry
+    map_file = exported_map(str(filings.ctx.db.engine.url), tmp_path)
     port = free_port()
     with (
         upstream() as upstream_port,
@@ -79,8 +86,8 @@ def test_without_a_provider_nginx_serves_what_any_provider_filed(filings: Filing
             assert get(port, host).status == 403, host
 
 
-def test_nginx_accepts_an_empty_map_and_blocks_everything(filings: Filings, tmp_path: Path) -> None:
-    map_file = exported_map(filings, tmp_path)
+def test_nginx_accepts_an_empty_map_and_blocks_everything(sqlite_db: Database, tmp_path: Path) -> None:
+    map_file = exported_map(str(sqlite_db.engine.url), tmp_path)
     assert "default 0;" in map_file.read_text()
     port = free_port()
     with (

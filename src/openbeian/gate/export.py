@@ -7,7 +7,8 @@ specific entry, so the map decides as the index does; anything not covered is bl
 
 Formats:
 
-- `nginx-map`: an http-level include: `map_hash_max_size` / `map_hash_bucket_size` sized for this map, then
+- `nginx-map`: an http-level include: `map_hash_max_size` / `map_hash_bucket_size` sized for this map (see
+  nginx_hash_sizes), then
   `map $host $openbeian_allowed { hostnames; default 0; .example.com 1; ... }`. With `hostnames`, `.example.com`
   matches example.com and every subdomain, and the longest matching entry wins. Use:
   `if ($openbeian_allowed = 0) { return 403; }` (see docs/gate.md).
@@ -81,31 +82,37 @@ def map_entries(index: GateIndex, provider_id: int | None) -> Iterator[tuple[str
 
 
 # -- nginx -------------------------------------------------------------------------------------------------------
-def nginx_hash_sizes(count: int, longest: int) -> tuple[int, int]:
-    """(map_hash_max_size, map_hash_bucket_size) that let nginx build the map's hashes.
+def nginx_hash_sizes(count: int, longest: int, average: float) -> tuple[int, int]:
+    """(map_hash_max_size, map_hash_bucket_size) that let nginx build the map's hashes at the first try.
 
-    A bucket must hold the longest key (pointer + name + 2, aligned to 8) and its end marker; 128 bytes keeps about
-    five names per bucket. nginx tries table sizes upwards to the maximum; four times the entries rounded up to a
-    power of two leaves it room (the baseline's 1 M-host map built with 4194304 / 128)."""
-    need = ((8 + longest + 2 + 7) // 8) * 8 + 8
-    bucket = 128
+    An element takes the name + 10 bytes, aligned to 8; a bucket must hold the longest name and its end marker,
+    and room for eight average names. Only the elements that land in a bucket are allocated, so a large bucket
+    costs nothing. With more than 10,000 as maximum, nginx tries the sizes just below it first: twice the entries
+    rounded up to a power of two keeps buckets half empty, so the first size tried fits."""
+
+    def element(length: float) -> int:
+        return int((8 + length + 2 + 7) // 8) * 8
+
+    need = max(element(longest) + 8, 8 * element(average) + 8)
+    bucket = 256
     while bucket < need:
         bucket *= 2
     size = 1
     while size < max(count, 1):
         size *= 2
-    return max(4 * size, 2048), bucket
+    return max(2 * size, 2048), bucket
 
 
 def write_nginx_map(entries: Iterable[tuple[str, bool]], out: IO[str], header: ExportHeader) -> int:
     """The nginx include; the entries are spooled first, since the hash sizes must precede the map."""
-    count = longest = 0
+    count = longest = total = 0
     with tempfile.TemporaryFile("w+", encoding="ascii") as spool:
         for domain, allowed in entries:
             spool.write(f"    .{domain} {1 if allowed else 0};\n")
             count += 1
             longest = max(longest, len(domain))
-        max_size, bucket = nginx_hash_sizes(count, longest)
+            total += len(domain)
+        max_size, bucket = nginx_hash_sizes(count, longest, total / max(count, 1))
         out.write(
             f"# OpenBeian gate allow-list for nginx: seq {header.seq}, provider {header.provider or 'any'},"
             f" {count} entries.\n"
