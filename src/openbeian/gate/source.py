@@ -328,8 +328,8 @@ def load_index(database: str | Engine, strict: bool = False, clock: Callable[[],
     """Build the index from the registry in one read transaction (two streaming passes over the domains)."""
     engine = engine_for(database)
     index = GateIndex(strict, clock)
-    with engine.connect() as raw, _read(raw).begin() as _:
-        conn = _read(raw)
+    with engine.connect() as raw, _read(raw).begin():
+        conn = raw
         index.seq = current_seq(conn)
         index.provider_names = providers(conn)
         maker = _Sites(blacklisted_subjects(conn), access_ips(conn) if strict else None)
@@ -363,8 +363,8 @@ def load_index(database: str | Engine, strict: bool = False, clock: Callable[[],
 def snapshot_lines(engine: Engine) -> Iterator[str]:
     """The decision state as JSON Lines, consistent at the header's seq (one read transaction; three cursors over
     the sites, their domains and their access records, merged by site id, so memory stays flat)."""
-    with engine.connect() as raw, _read(raw).begin() as _:
-        conn = _read(raw)
+    with engine.connect() as raw, _read(raw).begin():
+        conn = raw
         yield json.dumps(
             {"seq": current_seq(conn), "providers": {str(k): list(v) for k, v in providers(conn).items()}},
             ensure_ascii=False,
@@ -435,8 +435,8 @@ def decide_many(
     engine = engine_for(database)
     index = GateIndex(server_addr is not None, clock)
     candidates = sorted({c for name in names for c in parents(name)})
-    with engine.connect() as raw, _read(raw).begin() as _:
-        conn = _read(raw)
+    with engine.connect() as raw, _read(raw).begin():
+        conn = raw
         held = []
         for start in range(0, len(candidates), 500):
             held += domain_states(conn, candidates[start : start + 500])
