@@ -203,3 +203,18 @@ def test_a_subject_listed_apart_and_a_site_listed_twice_across_batches(
     assert report.committed and report.bad == []
     assert (report.new_sites, report.existing_sites) == (40, 1)
     assert report.new_subjects == len({r["mainLicence"] for r in rows})
+
+
+def test_a_domain_of_a_cancelled_site_moves_to_the_active_site_filed_with_it(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    rows = read_csv(generated(tmp_path / "registry.csv", sites=300))
+    load(db, tmp_path / "registry.csv", clock)
+    freed = next(r for r in rows if r["domain"] and r["status"] == "cancelled")["domain"].split(";")[0]
+    refiled = dict(rows[0], natureName="个人", creditCode="", documentKey="ab" * 32, mainLicence="京ICP备2026000999号",
+                   serviceLicence="京ICP备2026000999号-1", domain=freed, appId="", status="active", cancelTime="",
+                   mainStatus="active")  # fmt: skip
+    report = load(db, write_csv(tmp_path / "refiled.csv", [refiled]), clock)
+    assert report.committed and report.bad == [] and report.new_sites == 1
+    found = RegistryService(Context(db, clock=clock)).query(freed, None, None)
+    assert [r.site_number for r in found] == ["京ICP备2026000999号-1"]

@@ -350,10 +350,13 @@ class _Loader:
         subject = known.get(f.subject_number)
         if subject is None or (subject.id == 0 and not self._subject_is_new(f)):
             return
-        if not self._free_domains(f):
+        moving = self._domains_to_move(f)
+        if moving is None:
             return
         try:
-            with self.sink.savepoint():
+            with self.sink.savepoint():  # the domains move only if the row goes in
+                if moving:
+                    self.sink.execute_many("DELETE FROM registry_domains WHERE domain = %s", [(d,) for d in moving])
                 self._write([f], known)
         except self.sink.integrity_error as exc:
             self._bad(f, self._why(f, exc))
@@ -376,25 +379,21 @@ class _Loader:
             return False
         return True
 
-    def _free_domains(self, f: Filing) -> bool:
-        """Domains held by an active site are a conflict; those of a cancelled site move to this one."""
+    def _domains_to_move(self, f: Filing) -> list[str] | None:
+        """The row's domains held by a cancelled site (they move to this active one); None, and the row is bad,
+        when one is held by an active site (or the row is itself cancelled: it cannot take a domain)."""
         if not f.domains:
-            return True
+            return []
         holders = self.sink.query_in(
             "SELECT d.domain, s.site_number, s.status FROM registry_domains d"
             " JOIN registry_sites s ON s.id = d.site_id WHERE d.domain IN ({})",
             list(f.domains),
         )
-        taken = [f"{d} is already filed as {number}" for d, number, status in holders if status == "active"]
+        taken = [(d, n) for d, n, status in holders if status == "active" or f.cancelled_at is not None]
         if taken:
-            self._bad(f, "domain: " + "; ".join(taken))
-            return False
-        if holders and f.cancelled_at is None:
-            self.sink.execute_many("DELETE FROM registry_domains WHERE domain = %s", [(d,) for d, _, _ in holders])
-        elif holders:
-            self._bad(f, "domain: " + "; ".join(f"{d} is already filed as {n}" for d, n, _ in holders))
-            return False
-        return True
+            self._bad(f, "domain: " + "; ".join(f"{d} is already filed as {n}" for d, n in taken))
+            return None
+        return [d for d, _, _ in holders]
 
     def _why(self, f: Filing, exc: Exception) -> str:
         if self.sink.query("SELECT 1 FROM registry_sites WHERE site_number = ?", (f.site_number,)):
