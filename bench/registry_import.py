@@ -47,6 +47,7 @@ from openbeian.bulk.load import (
     SUSPEND_SEARCH_ABOVE,
     import_registry,
 )
+from openbeian.bulk.sinks import SQLITE_CACHE_KIB
 from openbeian.store import search_index
 from openbeian.store.database import normalise_url
 from openbeian.store.uow import Database
@@ -89,7 +90,7 @@ def raw_sqlite(path: Path, rows: dict[str, list[tuple[Any, ...]]], suspend: bool
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA cache_size=-262144")
+    conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # as the import
     start = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     if suspend:
