@@ -80,7 +80,7 @@ def test_a_pasted_list_is_answered_in_chinese(new_page: PageFactory, demo_domain
     page = new_page("zh-CN")
     page.goto("/")
     page.get_by_label("域名或备案号，每行一个（最多 1000 个）").fill(f"{demo_domain}\nnever-filed-zh.cn\n京ICP备")
-    page.get_by_role("button", name="查询列表").click()
+    page.get_by_role("button", name="核对列表").click()
     expect(page.get_by_role("heading", name="结果：已备案 1 个，未备案 1 个，无效 1 个")).to_be_visible()
     expect(page.locator("table.batch-results td.result")).to_have_text(["已备案", "未备案", "无效"])
 

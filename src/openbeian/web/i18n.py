@@ -119,7 +119,7 @@ CATALOG: dict[str, str] = {
     "Next page": "下一页",
     "Batch query": "批量查询",
     "Domains or filing numbers, one a line (at most {n})": "域名或备案号，每行一个（最多 {n} 个）",
-    "Check the list": "查询列表",
+    "Check the list": "核对列表",
     "Paste at least one domain or filing number.": "请至少粘贴一个域名或备案号。",
     "At most {n} lines at once.": "一次最多查询 {n} 行。",
     "Results: {filed} filed, {unfiled} not filed, {invalid} invalid": (
