@@ -73,30 +73,10 @@ def serve(
 
     follower = _follower(follow, strict, state().settings.database_url)
     assert isinstance(follower, Follower)
-    app = GateApp(follower, None, strict, filing_url)
-    if provider:
-        _resolve_on_start(app, follower, provider)
+    app = GateApp(follower, None, strict, filing_url, provider_name=provider)
     source = follow or "the database"
     click.echo(f"OpenBeian gate on http://{host}:{port}  (following {source}; provider {provider or 'any'})")
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False)
-
-
-def _resolve_on_start(app: object, follower: object, provider: str) -> None:
-    """The provider's id is known once the index is loaded (from the database or the snapshot's header)."""
-    from openbeian.gate.asgi import GateApp
-    from openbeian.gate.follow import Follower
-
-    assert isinstance(app, GateApp) and isinstance(follower, Follower)
-    start = follower.start
-
-    async def start_and_resolve() -> None:
-        await start()
-        found = follower.index.provider_id(provider)
-        if found is None:
-            raise ValueError(f"no provider named {provider!r}")
-        app.provider_id = found
-
-    follower.start = start_and_resolve  # type: ignore[method-assign]
 
 
 @gate.command()

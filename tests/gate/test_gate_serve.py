@@ -42,15 +42,16 @@ def db(sqlite_db: Database) -> Database:
 
 
 @contextmanager
-def gate_client(filings: Filings, provider: int | None = None) -> Iterator[httpx.Client]:
-    app = GateApp(DatabaseFollower(filings.ctx.db.engine), provider, filing_url="https://example.cn/file")
+def gate_client(filings: Filings, provider: int | None = None, name: str | None = None) -> Iterator[httpx.Client]:
+    follower = DatabaseFollower(filings.ctx.db.engine)
+    app = GateApp(follower, provider, filing_url="https://example.cn/file", provider_name=name)
     with served_app(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
 
 
 def test_the_auth_endpoint_answers_204_or_403_with_the_decision_in_headers(filings: Filings) -> None:
     file_site(filings, "serve-filed.cn")
-    with gate_client(filings, filings.cast.reviewer.provider_id) as client:
+    with gate_client(filings, name=str(filings.cast.reviewer.provider_id)) as client:  # resolved at startup
         nginx = client.get("/auth", headers={"X-Original-Host": "www.serve-filed.cn", "Host": "gate"})
         assert nginx.status_code == 204 and nginx.content == b""
         assert nginx.headers["x-openbeian-decision"] == "allowed" and nginx.headers["x-openbeian-reason"] == "filed"

@@ -60,9 +60,12 @@ class GateApp:
         provider_id: int | None = None,
         strict: bool = False,
         filing_url: str = "https://beian.miit.gov.cn/",
+        provider_name: str | None = None,
     ) -> None:
+        """`provider_name` (name, English name or id) is resolved once the index is loaded, if given."""
         self.follower = follower
         self.provider_id = provider_id
+        self.provider_name = provider_name
         self.strict = strict
         self.filing_url = filing_url
         self._task: asyncio.Task[None] | None = None
@@ -133,6 +136,12 @@ class GateApp:
                 except Exception as err:
                     await send({"type": "lifespan.startup.failed", "message": f"gate: loading the index failed: {err}"})
                     return
+                if self.provider_name is not None:
+                    self.provider_id = self.follower.index.provider_id(self.provider_name)
+                    if self.provider_id is None:
+                        why = f"gate: no provider named {self.provider_name!r}"
+                        await send({"type": "lifespan.startup.failed", "message": why})
+                        return
                 gc.collect()
                 gc.freeze()  # the loaded index's objects live as long as the process: keep them out of collections
                 self._task = asyncio.create_task(self.follower.run())
