@@ -29,7 +29,7 @@ TOO_FAR_BEHIND = 100_000
 async def changes_response(engine: Engine, since: int, limit: int, wait: float) -> Any:
     newest, changes = await anyio.to_thread.run_sync(read_changes, engine, since, limit)
     deadline = time.monotonic() + min(wait, MAX_WAIT)
-    while not changes and newest <= since and time.monotonic() < deadline:
+    while not changes and newest == since and time.monotonic() < deadline:
         await anyio.sleep(POLL_SECONDS)
         newest = await anyio.to_thread.run_sync(newest_seq, engine)
         if newest > since:
