@@ -186,3 +186,24 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def test_gate_sni_proxy_refuses_a_bad_address_in_one_line(filings: Filings) -> None:
+    refused = subprocess.run(
+        [
+            str(OPENBEIAN),
+            "--database",
+            filings.ctx.db.url,
+            "gate",
+            "sni-proxy",
+            "--listen",
+            "nowhere",
+            "--upstream",
+            "x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "HOST:PORT" in refused.stderr
