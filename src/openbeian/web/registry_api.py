@@ -180,10 +180,10 @@ class RegistryRoutes:
             self.allow(scope, ("POST",))
             self.limit(scope, 1)
             query = ministry_compat.parse_query(await read_json(receive))
-            if query.kind == "subject":
-                answer = await to_thread.run_sync(ministry_compat.answer, self.service, query)
-            else:
+            if query.kind == "domain":  # one record at most: on the event loop
                 answer = ministry_compat.answer(self.service, query)
+            else:  # a subject's sites or a name's matches: up to MAX_ROWS rows, in the thread pool
+                answer = await to_thread.run_sync(ministry_compat.answer, self.service, query)
         except (HttpError, OpenBeianError) as exc:
             status = exc.status if isinstance(exc, HttpError) else status_of(exc)
             error = ministry_compat.error_answer(status, exc.to_dict(self.language(scope)))
