@@ -4,14 +4,15 @@
    a GateIndex in memory, exported by the real exporter) against the same nginx with no check. Both serve the
    same small static file from one worker, so the difference is the map lookup; wrk drives each at 64 connections,
    with a filed host (fixed Host header) and with random hosts (a wrk Lua script cycling through 10,000 subdomains of
-   filed and unfiled names). Rounds alternate the two configurations; medians are reported.
+   filed and unfiled names). Both servers run side by side and the wrk runs alternate between them (the machine's
+   load drifts); medians of the rounds are reported.
 2. The map's cost at the edge: `nginx -t` time, cold start, reload time (SIGHUP until every worker is a new one
    answering), and the master's and worker's RSS after 0..3 reloads.
 3. The auth_request path: nginx + auth_request to a real `openbeian gate serve` process (on a demo SQLite
    registry) against nginx with no check, both serving the static file (a `return` would skip auth_request:
    it runs in the rewrite phase, before the access phase).
 
-    .venv/bin/python bench/gate_nginx.py [--hosts 1000000] [--seconds 5] [--rounds 2] [--reloads 3]
+    .venv/bin/python bench/gate_nginx.py [--hosts 1000000] [--seconds 3] [--rounds 5] [--reloads 3]
 """
 
 from __future__ import annotations
@@ -271,8 +272,8 @@ AUTH_LOCATION = """
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=1_000_000, help="filed domains in the exported map")
-    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (medians are reported)")
+    parser.add_argument("--seconds", type=int, default=3, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians are reported)")
     parser.add_argument("--reloads", type=int, default=3, help="nginx reloads of the map configuration")
     args = parser.parse_args()
     for binary in (NGINX, WRK):
@@ -303,11 +304,11 @@ def main() -> None:
         plain = f"        location / {{ root {www}; }}"
         check = "if ($openbeian_allowed = 0) { return 403; }"
         mapped = f"        location / {{\n            {check}\n            root {www};\n        }}"
-        port = free_port()
+        plain_port, map_port = free_port(), free_port()
         (tmp / "plain").mkdir()
         (tmp / "mapped").mkdir()
-        plain_conf = nginx_conf(tmp / "plain", port, "", plain)
-        mapped_conf = nginx_conf(tmp / "mapped", port, f"    include {map_file};", mapped)
+        plain_conf = nginx_conf(tmp / "plain", plain_port, "", plain)
+        mapped_conf = nginx_conf(tmp / "mapped", map_port, f"    include {map_file};", mapped)
 
         started = time.perf_counter()
         checked = subprocess.run(
@@ -317,16 +318,26 @@ def main() -> None:
         if checked.returncode != 0:
             sys.exit(checked.stderr.decode())
 
+        exact_map = tmp / "map" / "exact-only.conf"  # reference: the same names without their subdomains
+        with map_file.open() as source, exact_map.open("w") as out:
+            for text in source:
+                out.write("    " + text[5:] if text.startswith("    .") else text)
+        (tmp / "exact").mkdir()
+        exact_conf = nginx_conf(tmp / "exact", free_port(), f"    include {exact_map};", mapped)
+        started = time.perf_counter()
+        subprocess.run([NGINX, "-t", "-q", "-p", str(exact_conf.parent), "-c", str(exact_conf)], check=True)
+        exact_seconds = time.perf_counter() - started
+
+        # Both servers run side by side; the wrk runs alternate, so a drift of the shared machine hits both.
         results: dict[str, list[Run]] = {k: [] for k in ("plain-fixed", "map-fixed", "plain-random", "map-random")}
-        cold: list[float] = []
-        for _ in range(args.rounds):
-            for name, conf in (("plain", plain_conf), ("map", mapped_conf)):
-                with nginx(conf, port) as (_process, start_seconds):
-                    if name == "map":
-                        cold.append(start_seconds)
-                    wrk(port, 1, filed)  # warm-up
-                    results[f"{name}-fixed"].append(wrk(port, args.seconds, filed))
-                    results[f"{name}-random"].append(wrk(port, args.seconds, script=script))
+        with nginx(plain_conf, plain_port), nginx(mapped_conf, map_port) as (_, cold_start):
+            for at in (plain_port, map_port):
+                wrk(at, 1, filed)  # warm-up
+            for _ in range(args.rounds):
+                for name, at in (("plain", plain_port), ("map", map_port)):
+                    results[f"{name}-fixed"].append(wrk(at, args.seconds, filed))
+                for name, at in (("plain", plain_port), ("map", map_port)):
+                    results[f"{name}-random"].append(wrk(at, args.seconds, script=script))
         runs = {k: median_runs(v) for k, v in results.items()}
         print("\n1. nginx with the exported map vs nginx with no check (a static file, one worker):")
         print(line("no check, one host", runs["plain-fixed"]))
@@ -337,15 +348,16 @@ def main() -> None:
             print(f"  !! the filed host got {runs['map-fixed'].non_2xx} non-2xx answers")
 
         print(f"\n2. the map at the edge: nginx -t {test_seconds:.2f} s;", end="")
-        print(f" cold start {statistics.median(cold):.2f} s (median)")
-        with nginx(mapped_conf, port) as (process, _):
+        print(f" cold start {cold_start:.2f} s")
+        print(f"  reference: nginx -t of the same names as exact entries (no subdomains): {exact_seconds:.2f} s")
+        with nginx(mapped_conf, map_port) as (process, _):
             while not children(process.pid):
                 time.sleep(0.01)
             worker = max(children(process.pid))
             memory = [f"master {rss_mib(process.pid):.0f} / worker {rss_mib(worker):.0f} MiB"]
             reloads = []
             for _ in range(args.reloads):
-                reloads.append(reload_seconds(process, port))
+                reloads.append(reload_seconds(process, map_port))
                 time.sleep(0.5)
                 worker = max(children(process.pid))
                 memory.append(f"master {rss_mib(process.pid):.0f} / worker {rss_mib(worker):.0f} MiB")
@@ -356,15 +368,15 @@ def main() -> None:
         with gate_serve(tmp) as (gate_port, demo_domain):
             upstream = f"    upstream gate {{ server 127.0.0.1:{gate_port}; keepalive 64; }}"
             (tmp / "auth").mkdir()
-            auth_conf = nginx_conf(tmp / "auth", port, upstream, AUTH_LOCATION.format(www=www))
+            auth_port = free_port()
+            auth_conf = nginx_conf(tmp / "auth", auth_port, upstream, AUTH_LOCATION.format(www=www))
             auth_runs, plain_runs = [], []
-            for _ in range(args.rounds):
-                with nginx(plain_conf, port):
-                    wrk(port, 1, demo_domain)
-                    plain_runs.append(wrk(port, args.seconds, demo_domain))
-                with nginx(auth_conf, port):
-                    wrk(port, 1, demo_domain)
-                    auth_runs.append(wrk(port, args.seconds, demo_domain))
+            with nginx(plain_conf, plain_port), nginx(auth_conf, auth_port):
+                wrk(plain_port, 1, demo_domain)
+                wrk(auth_port, 1, demo_domain)
+                for _ in range(args.rounds):
+                    plain_runs.append(wrk(plain_port, args.seconds, demo_domain))
+                    auth_runs.append(wrk(auth_port, args.seconds, demo_domain))
             plain_run, auth_run = median_runs(plain_runs), median_runs(auth_runs)
             print(line("no check", plain_run))
             print(line(f"auth_request -> gate serve ({demo_domain})", auth_run, plain_run))
