@@ -81,7 +81,11 @@ class SqliteSink:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        self._temp_store = conn.execute("PRAGMA temp_store").fetchone()[0]
         conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        # Each batch's savepoint journals the pages it changes; in memory, not in a temporary file (a batch's
+        # pages: tens of MB at most).
+        conn.execute("PRAGMA temp_store=MEMORY")
         conn.execute("BEGIN IMMEDIATE")  # the engine runs in autocommit mode: we own the transaction
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -139,6 +143,7 @@ class SqliteSink:
             self.conn.execute("COMMIT" if commit else "ROLLBACK")
         finally:
             self.conn.execute(f"PRAGMA cache_size={self._cache}")
+            self.conn.execute(f"PRAGMA temp_store={self._temp_store}")
 
 
 class PostgresSink:
