@@ -102,8 +102,8 @@ class GateApp:
             text = text.split(",", 1)[0].strip()
         index = self.follower.index
         if self.strict:
-            return index.decide(text, self.provider_id, server_addr.decode("latin-1") if server_addr else "")
-        return index.decide(text, self.provider_id)
+            return index.decide(text, self.provider_id, server_addr.decode("latin-1") if server_addr else "", False)
+        return index.decide(text, self.provider_id, None, False)
 
     async def _special(self, path: str, scope: Scope, send: Send) -> None:
         if path == HEALTH_PATH:

@@ -56,7 +56,8 @@ _SITE_NUMBER = re.compile(r"(.)ICP备(20\d\d)(\d{6})号-(\d{1,3})([AXK]?)")
 _CACHE_LIMIT = 65_536
 
 _UNKNOWN_NOT_FILED = verdict(Decision.UNKNOWN, Reason.NOT_FILED)
-_ALLOWED_FILED = (Decision.ALLOWED, Reason.FILED, None)
+_ALLOWED, _FILED = Decision.ALLOWED, Reason.FILED
+_ALLOWED_BARE = verdict(Decision.ALLOWED, Reason.FILED)
 _new_verdict = make_verdict
 _NO_REGISTRABLE = verdict(Decision.UNKNOWN, Reason.NO_REGISTRABLE_DOMAIN)
 
@@ -112,7 +113,7 @@ class GateIndex:
         self._review: dict[str, Review] = {}
         self._notices: dict[int, float] = {}  # number code -> due (epoch seconds)
         self._ips: dict[tuple[int, int], frozenset[str]] = {}  # (number code, provider id) -> IPs (strict only)
-        self._cache: dict[int | None, dict[str, Verdict]] = {}  # provider -> host -> verdict
+        self._cache: dict[tuple[int | None, bool], dict[str, Verdict]] = {}  # (provider, detail) -> host -> verdict
 
     def provider_id(self, name: str) -> int | None:
         """A provider by its name, English name or id."""
@@ -247,22 +248,26 @@ class GateIndex:
         self._cache = {}
 
     # -- deciding ------------------------------------------------------------------------------------------
-    def decide(self, host: str, provider_id: int | None = None, server_addr: str | None = None) -> Verdict:
+    def decide(
+        self, host: str, provider_id: int | None = None, server_addr: str | None = None, detail: bool = True
+    ) -> Verdict:
         """The decision for a Host header value (any spelling); see gate/decision.py for the vocabulary.
-        Decisions are cached per provider and host until the next change (not in strict mode with an address)."""
+        Decisions are cached per provider and host until the next change (not in strict mode with an address).
+        `detail=False` (the auth endpoint) answers the shared verdict of the decision and reason, without the host
+        and site number, and allocates nothing on the way."""
         if server_addr is not None and self.strict:
             try:
-                return self.decide_name(normalise_host(host), provider_id, server_addr)
+                return self.decide_name(normalise_host(host), provider_id, server_addr, detail)
             except BadHost as err:
                 return verdict(Decision.UNKNOWN, err.reason)
-        cache = self._cache.get(provider_id)
+        cache = self._cache.get((provider_id, detail))
         if cache is None:
-            cache = self._cache[provider_id] = {}
+            cache = self._cache[(provider_id, detail)] = {}
         found = cache.get(host)
         if found is not None:
             return found
         try:
-            result = self.decide_name(normalise_host(host), provider_id)
+            result = self.decide_name(normalise_host(host), provider_id, None, detail)
         except BadHost as err:
             result = verdict(Decision.UNKNOWN, err.reason)
         if len(cache) >= _CACHE_LIMIT:
@@ -270,7 +275,9 @@ class GateIndex:
         cache[host] = result
         return result
 
-    def decide_name(self, name: str, provider_id: int | None = None, server_addr: str | None = None) -> Verdict:
+    def decide_name(
+        self, name: str, provider_id: int | None = None, server_addr: str | None = None, detail: bool = True
+    ) -> Verdict:
         """The decision for a normalised ascii name: the name, then each parent, most specific first."""
         overlay = self._overlay
         review = self._review
@@ -291,9 +298,12 @@ class GateIndex:
                 and server_addr is None
                 and (provider_id is None or provider_id in self._sets[(word >> _SET_SHIFT) & _SET_MASK])
             ):
-                return _new_verdict((*_ALLOWED_FILED, name, word, self._namer))
+                if detail:
+                    return _new_verdict((_ALLOWED, _FILED, None, name, word, self._namer))
+                return _ALLOWED_BARE
             if word or pending is not None:
-                return self._judge(name, word, pending, provider_id, server_addr)
+                found = self._judge(name, word, pending, provider_id, server_addr)
+                return found if detail else verdict(found.decision, found.reason)
             dot = candidate.find(".")
             rest = candidate[dot + 1 :]
             if "." not in rest:
