@@ -11,7 +11,6 @@ from openbeian.domain.orders import Actor, FilingOrder
 from openbeian.domain.provinces import by_code
 from openbeian.domain.workflow import Stage, Trigger
 from openbeian.errors import ValidationError
-from openbeian.gate import feed
 from openbeian.services.accounts import AccountService
 from openbeian.services.context import Context
 from openbeian.services.numbers import number_report
@@ -137,8 +136,10 @@ async def registry_changes(
     request: Request,
     since: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
-    wait: Annotated[float, Query(ge=0, le=feed.MAX_WAIT)] = 0,
+    wait: Annotated[float, Query(ge=0, le=30)] = 0,
 ) -> Any:
+    from openbeian.gate import feed  # the gate's modules load with the first follower, not with every worker
+
     return await feed.changes_response(ctx_of(request).db.engine, since, limit, wait)
 
 
@@ -154,6 +155,8 @@ async def registry_changes(
     response_class=StreamingResponse,
 )
 def registry_snapshot(request: Request) -> StreamingResponse:
+    from openbeian.gate import feed
+
     return feed.snapshot_response(ctx_of(request).db.engine)
 
 

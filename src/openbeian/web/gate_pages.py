@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from openbeian.domain.orders import Actor
 from openbeian.domain.workflow import Role
-from openbeian.gate.decision import BadHost, Decision, Verdict, normalise_host
-from openbeian.gate.source import decide_many, provider_domains
 from openbeian.web.auth import require_actor
 from openbeian.web.pages import ctx_of, logged_in, render
 from openbeian.web.scan_pages import provider_of
 
+if TYPE_CHECKING:
+    from openbeian.gate.decision import Verdict
+
+# The gate's modules (marisa-trie among them) are imported by the routes that use them, not with every worker.
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1")
-ORDER = (Decision.ALLOWED, Decision.PENDING, Decision.SUSPENDED, Decision.UNKNOWN)
+ORDER = ("allowed", "pending", "suspended", "unknown")
 LIMIT = 5000
 
 ProviderQuery = Annotated[int | None, Query(alias="provider", ge=1, description="an admin's choice of provider")]
@@ -34,11 +36,13 @@ CurrentActor = Annotated[Actor, Depends(require_actor)]
 
 def gate_view(request: Request, provider_id: int) -> list[Verdict]:
     """Every domain of the provider (filed with its access, or in its orders in flight) with its decision."""
+    from openbeian.gate.source import decide_many, provider_domains
+
     engine = ctx_of(request).db.engine
     with engine.connect() as conn:
         names = provider_domains(conn, provider_id, LIMIT)
     verdicts = decide_many(engine, names, provider_id)
-    return sorted(verdicts, key=lambda v: (ORDER.index(v.decision), v.host))
+    return sorted(verdicts, key=lambda v: (ORDER.index(v.decision.value), v.host))
 
 
 @router.get("/provider/gate")
@@ -46,7 +50,7 @@ def gate_page(request: Request, provider: ProviderQuery = None) -> Response:
     actor = logged_in(request)
     provider_id, name = provider_of(request, actor, provider)
     verdicts = gate_view(request, provider_id)
-    groups = [(d.value, [v for v in verdicts if v.decision is d]) for d in ORDER]
+    groups = [(d, [v for v in verdicts if v.decision.value == d]) for d in ORDER]
     context = {"provider_name": name, "groups": groups, "total": len(verdicts), "limit": LIMIT}
     return render(request, "provider_gate.html", context, actor=actor)
 
@@ -64,7 +68,7 @@ def gate_api(request: Request, actor: CurrentActor, provider: ProviderQuery = No
     counts = Counter(v.decision.value for v in verdicts)
     return {
         "provider": {"id": provider_id, "name": name},
-        "counts": {d.value: counts.get(d.value, 0) for d in ORDER},
+        "counts": {d: counts.get(d, 0) for d in ORDER},
         "domains": [
             {"domain": v.host, "decision": v.decision.value, "reason": v.reason.value, "site_number": v.site_number}
             for v in verdicts
@@ -80,6 +84,9 @@ class Enforcement:
         self.request = request
 
     def __call__(self, domains: Sequence[object], provider_id: int | None = None) -> Verdict | None:
+        from openbeian.gate.decision import BadHost, normalise_host
+        from openbeian.gate.source import decide_many
+
         for domain in domains:
             try:
                 name = normalise_host(str(getattr(domain, "ascii", domain)))
