@@ -160,3 +160,17 @@ def test_bad_arguments_exit_2_with_one_line(filings: Filings, tmp_path: Path) ->
         done = openbeian("--database", url(filings), "gate", "export", *args)
         assert done.returncode == 2, (args, done.stderr)
         assert wanted in done.stderr and done.stdout == ""
+
+
+def test_an_export_from_a_served_feed_equals_the_export_from_the_database(
+    filings: Filings, hosts: Hosts, tmp_path: Path
+) -> None:
+    from served import serving
+
+    with serving(url(filings), tmp_path / "serve.log") as served:
+        for fmt in ("haproxy-map", "json"):
+            remote = run_export(
+                filings, "--format", fmt, "--provider", PROVIDER, "--feed", f"http://127.0.0.1:{served.port}"
+            )
+            assert remote == run_export(filings, "--format", fmt, "--provider", PROVIDER), fmt
+    assert hosts.filed in remote

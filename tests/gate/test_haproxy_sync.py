@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,3 +166,27 @@ def test_an_unreachable_socket_exits_2_with_one_line(filings: Filings, tmp_path:
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "none.sock" in done.stderr
+
+
+def test_a_restarted_haproxy_gets_the_whole_map_again(filings: Filings, tmp_path: Path) -> None:
+    build_registry(filings)
+    url = str(filings.ctx.db.engine.url)
+    map_file, socket_path, block = tmp_path / "openbeian.map", tmp_path / "admin.sock", tmp_path / "blocked.html"
+    block.write_text(BLOCK_PAGE, encoding="utf-8")
+    done = openbeian(
+        "--database", url, "gate", "export", "--format", "haproxy-map", "--provider", PROVIDER, "--out", str(map_file)
+    )
+    assert done.returncode == 0, done.stderr
+    stale = map_file.read_text()
+    port = free_port()
+    with upstream() as upstream_port, ExitStack() as first:
+        conf = haproxy_conf(tmp_path, port, upstream_port, map_file, socket_path, block)
+        first.enter_context(haproxy(conf, port))
+        with syncing(url, socket_path, map_file, tmp_path / "sync.log"):
+            file_site(filings, "edge-restart.cn")
+            eventually(lambda: allowed(port, "edge-restart.cn"), "the approval reaches HAProxy")
+            map_file.write_text(stale)  # the file a restart loads, older than the approval
+            first.close()  # HAProxy stops, and starts again on its old map file
+            with haproxy(conf, port):
+                eventually(lambda: allowed(port, "edge-restart.cn"), "the sync refills the restarted HAProxy")
+        assert "edge-restart.cn 1" in map_file.read_text().splitlines()  # and left the file current
