@@ -45,7 +45,6 @@ def _start(decision: Decision, reason: Reason) -> Message:
         "headers": [
             (b"x-openbeian-decision", decision.value.encode()),
             (b"x-openbeian-reason", reason.value.encode()),
-            (b"cache-control", b"no-store"),
         ],
     }
 
