@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from openbeian.gate.haproxy import RuntimeAPI
+from openbeian.gate.haproxy import MapSync, RuntimeAPI
+from openbeian.gate.index import GateIndex, SiteState
 from openbeian.store.uow import Database
 from served import serving
 
@@ -190,3 +191,25 @@ def test_a_restarted_haproxy_gets_the_whole_map_again(filings: Filings, tmp_path
             with haproxy(conf, port):
                 eventually(lambda: allowed(port, "edge-restart.cn"), "the sync refills the restarted HAProxy")
         assert "edge-restart.cn 1" in map_file.read_text().splitlines()  # and left the file current
+
+
+def test_a_map_larger_than_haproxys_command_buffer_is_replaced_whole(tmp_path: Path) -> None:
+    """5,000 filed domains (about 120 KB of entries: HAProxy reads a command into a 16 KB buffer)."""
+    index = GateIndex()
+    word = index.pack(SiteState("京ICP备2026000001号-1", "active", (), {1: ()}))
+    names = [f"bulk{i:05d}.cn" for i in range(5000)]
+    index.load(names, ((name, word) for name in names))
+    map_file, socket_path, block = tmp_path / "openbeian.map", tmp_path / "admin.sock", tmp_path / "blocked.html"
+    block.write_text(BLOCK_PAGE, encoding="utf-8")
+    map_file.write_text("")
+    port = free_port()
+    with (
+        upstream() as upstream_port,
+        haproxy(haproxy_conf(tmp_path, port, upstream_port, map_file, socket_path, block), port),
+    ):
+        sync = MapSync(RuntimeAPI(str(socket_path), timeout=60), str(map_file))
+        sync.load(index)
+        assert sync.replace_all() == 5000
+        assert allowed(port, "www.bulk00000.cn") and allowed(port, "bulk04999.cn")
+        assert not allowed(port, "bulk05000.cn")
+        assert len(RuntimeAPI(str(socket_path)).run(f"show map {map_file}").splitlines()) == 5000

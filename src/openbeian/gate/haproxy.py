@@ -47,7 +47,7 @@ from openbeian.gate.source import apply_feed_change, load_index, read_changes
 
 log = logging.getLogger("openbeian.gate.haproxy")
 
-PAYLOAD_CHUNK = 10_000  # entries per `add map @version` payload
+PAYLOAD_BYTES = 12_000  # per `add map @version` payload: a command must fit HAProxy's 16 KB buffer (tune.bufsize)
 POLL_SECONDS = 0.1  # database follower: how often the newest change-log number is read
 LONG_POLL = 5.0  # feed follower: `wait` of each changes request (also how soon a stop is noticed)
 
@@ -259,14 +259,16 @@ class MapSync:
         version = answer.rsplit(":", 1)[-1].strip()
         if not version.isdigit():
             raise HAProxyError(f"HAProxy's prepare map answered {answer!r}")
-        count = 0
+        count = size = 0
         batch: list[str] = []
         for domain, allowed in map_entries(self.index, self.provider_id):
-            batch.append(f"{domain} {1 if allowed else 0}\n")
-            if len(batch) >= PAYLOAD_CHUNK:
+            entry = f"{domain} {1 if allowed else 0}\n"
+            if size + len(entry) > PAYLOAD_BYTES:
                 _check(self.api.run(f"add map @{version} {self.map_path}", batch), "add map")
                 count += len(batch)
-                batch = []
+                batch, size = [], 0
+            batch.append(entry)
+            size += len(entry)
         if batch:
             _check(self.api.run(f"add map @{version} {self.map_path}", batch), "add map")
             count += len(batch)
