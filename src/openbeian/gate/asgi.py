@@ -39,14 +39,10 @@ _EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
 
 
 def _start(decision: Decision, reason: Reason) -> Message:
-    return {
-        "type": "http.response.start",
-        "status": 204 if decision is Decision.ALLOWED else 403,
-        "headers": [
-            (b"x-openbeian-decision", decision.value.encode()),
-            (b"x-openbeian-reason", reason.value.encode()),
-        ],
-    }
+    headers = [(b"x-openbeian-decision", decision.value.encode()), (b"x-openbeian-reason", reason.value.encode())]
+    if decision is not Decision.ALLOWED:
+        headers.append((b"content-length", b"0"))  # else a 403 without a length goes out chunked
+    return {"type": "http.response.start", "status": 204 if decision is Decision.ALLOWED else 403, "headers": headers}
 
 
 _STARTS = {(d, r): _start(d, r) for d in Decision for r in Reason}
