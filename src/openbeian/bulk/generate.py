@@ -95,10 +95,10 @@ _SYLLABLE_TEXT = (
     "yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhen zheng zhi zhong zhou "
     "zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo"
 )
-IDN_CHARS = (
+IDN_CHARS = "".join(dict.fromkeys(  # each character once, or two sequences could spell one label
     "云星智恒瑞华博新锦安汇卓鼎天嘉明远航达通信诚德盛宏泰丰和美佳乐康健福祥源鑫益众合创优品尚睿思维联网数码科技"
     "文化传媒教育咨询设计电子商务软件服务中心旅游美食摄影读书音乐体育运动健身花园家居汽车房产金融保险物流"
-)  # fmt: skip
+))  # fmt: skip
 TRADE_CHARS = (
     "云星智恒瑞华博新锦安汇卓鼎天嘉明远航达通信诚德盛宏泰丰和美佳乐康健福祥源鑫益众合创优品尚睿思维腾飞龙凤"
     "金银海江河山川林森木水火光辉晨曦阳春秋月峰岭泉石玉宝珠彩虹蓝青紫橙朗润泽清逸雅致诺壹贰叁久"
