@@ -1,6 +1,6 @@
 """`gate serve` and `gate check` as a provider runs them: the authorisation endpoint's answers for nginx
 auth_request, Envoy ext_authz and Traefik forwardAuth headers, the block page in both languages, a `gate serve
---follow` process that sees an approval and then a cancellation made through a real API server within a second,
+--follow` process that sees an approval and then a cancellation made through a real API server at once,
 and the exit codes of `gate check`."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def test_the_block_page_is_bilingual_chinese_first_and_shows_no_codes(filings: F
         assert "add-access" in en.text and "filed_elsewhere" not in en.text
 
 
-def test_an_approval_and_a_cancellation_through_the_api_reach_a_following_gate_serve_within_a_second(
+def test_an_approval_and_a_cancellation_through_the_api_reach_a_following_gate_serve_in_moments(
     tmp_path: Path,
 ) -> None:
     db = Database(f"sqlite:///{tmp_path / 'registry.db'}")
