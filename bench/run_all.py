@@ -43,8 +43,8 @@ BENCHES = (
         "import",
         "Registry import (SQLite executemany, PostgreSQL COPY) and export",
         "bench/registry_import.py",
-        ("--sites", "5000000", "--pg", PG),
-        ("--sites", "50000", "--pg", PG),
+        ("--sites", "5000000", "--postgres", PG),
+        ("--sites", "50000", "--postgres", PG),
         "Baselines: raw sqlite3 executemany of the same rows into the same tables and indexes; raw COPY on PostgreSQL.",
     ),
     Bench(
@@ -75,8 +75,8 @@ BENCHES = (
         "gate-index",
         "Gate index: decisions per second and bytes per domain",
         "bench/gate_index.py",
-        ("--domains", "1000000,8000000"),
-        ("--domains", "200000"),
+        ("--sizes", "1000000,8000000"),
+        ("--sizes", "200000"),
         "Baseline: a Python set of the same domains, same run.",
     ),
     Bench(
@@ -91,8 +91,8 @@ BENCHES = (
         "gate-nginx",
         "nginx with the exported map and with auth_request",
         "bench/gate_nginx.py",
-        (),
-        (),
+        ("--hosts", "1000000"),
+        ("--hosts", "20000"),
         "Baseline: nginx with no check, same worker count, driven by wrk.",
     ),
     Bench(
