@@ -8,6 +8,7 @@ Without the binaries the tests skip with the reason; with OPENBEIAN_CI=1 they fa
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -355,10 +357,24 @@ def build_registry(filings: Filings) -> Hosts:
     return Hosts(idn=IDN_DOMAIN.encode("idna").decode("ascii"))
 
 
+def _root_conftest() -> types.ModuleType:
+    """tests/conftest.py as a module: `import conftest` finds whichever conftest pytest imported first under that
+    name (tests/browser's in a whole run), so the root one is loaded by its path."""
+    name = "openbeian_tests_root_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "conftest.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 @contextmanager
 def registry_file(directory: Path) -> Iterator[tuple[Filings, Hosts]]:
     """A registry of every kind of host in a SQLite file of its own, for the read-only tests of a module."""
-    from conftest import BEIJING_MORNING, Filings
+    root = _root_conftest()
+    BEIJING_MORNING, Filings = root.BEIJING_MORNING, root.Filings
     from openbeian.clock import FixedClock
     from openbeian.services.context import Context
     from openbeian.simulate.driver import ensure_cast
