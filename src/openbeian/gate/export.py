@@ -52,16 +52,6 @@ class ExportHeader:
 
 
 # -- what goes in a map -------------------------------------------------------------------------------------------
-def known_domains(index: GateIndex) -> Iterator[str]:
-    """Every domain the index holds a state for, including blacklisted names and names held only by an order in
-    review (the index keeps both apart, and they are few: whatever `domains()` did not yield comes last)."""
-    rest: set[str] = set(getattr(index, "_blacklisted", ())) | set(getattr(index, "_review", ()))
-    for name in index.domains():
-        rest.discard(name)
-        yield name
-    yield from sorted(rest)
-
-
 def entry_of(index: GateIndex, domain: str, provider_id: int | None) -> bool | None:
     """A domain's map entry: True (allow it and its subdomains), False (block: it sits under an allowed domain),
     None (no entry: the map's default blocks it)."""
@@ -75,7 +65,7 @@ def entry_of(index: GateIndex, domain: str, provider_id: int | None) -> bool | N
 
 def map_entries(index: GateIndex, provider_id: int | None) -> Iterator[tuple[str, bool]]:
     """(domain, allowed) for every entry the map needs, in the index's order."""
-    for domain in known_domains(index):
+    for domain in index.domains():
         entry = entry_of(index, domain, provider_id)
         if entry is not None:
             yield domain, entry
@@ -157,7 +147,7 @@ def write_json(index: GateIndex, provider_id: int | None, out: IO[str], header: 
         f'"match": {json.dumps(MATCH)}, "domains": [\n'
     )
     count = 0
-    for domain in known_domains(index):
+    for domain in index.domains():
         verdict = index.decide_name(domain, provider_id)
         item = {
             "domain": domain,

@@ -36,7 +36,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from openbeian.gate.export import (
     ExportHeader,
     entry_of,
-    known_domains,
     map_entries,
     replaced_atomically,
     write_haproxy_map,
@@ -244,7 +243,7 @@ class MapSync:
                 raise ValueError(f"no provider named {self.provider!r}")
             self.provider_id = found
         self.index = index
-        self.names = Subdomains(known_domains(index))
+        self.names = Subdomains(index.domains())
 
     def write_file(self) -> None:
         """Rewrite the map file from the index (what HAProxy loads when it starts again)."""

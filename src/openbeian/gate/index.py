@@ -365,7 +365,8 @@ class GateIndex:
         return len(trie) + sum(1 for k in self._overlay if k not in trie)
 
     def domains(self) -> Iterator[str]:
-        """Every domain the index knows (filed, cancelled or held by an order in review)."""
+        """Every domain the index knows: filed or cancelled (trie and overlay order), then those held only by an
+        order in review or a blacklist entry (sorted; they are few)."""
         trie, _ = self._core
         overlay = self._overlay
         for key in trie.iterkeys():
@@ -374,8 +375,8 @@ class GateIndex:
         for key, word in overlay.items():
             if word:
                 yield key
-        for key in self._review:
-            if key not in overlay and key not in trie:
+        for key in sorted(self._review.keys() | self._blacklisted):
+            if not (overlay.get(key) if key in overlay else key in trie):
                 yield key
 
     def allowed(self, provider_id: int | None = None) -> Iterator[str]:
